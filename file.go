@@ -1,0 +1,475 @@
+package shmfs
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// File is an open shared-memory object (or a file under an FS's directory,
+// or a System V segment), read and written through a shared mapping.
+//
+// File is a drop-in for [*os.File] on a regular file: every method has the
+// same results, EOF rules and error classes. Errors are [*fs.PathError]s
+// with os's op names; io.EOF is returned unwrapped; after Close, the
+// PathError's Err is exactly [fs.ErrClosed]; methods on a nil *File return
+// [fs.ErrInvalid].
+//
+// A File is safe for concurrent use: ReadAt and WriteAt may run in parallel
+// with each other, with growth, and with Close (which waits for the copies
+// in flight and never lets one touch unmapped memory).
+//
+// What other processes see:
+//
+//   - The object's size (fstat, ls -l) is always the size written or set by
+//     Truncate, never the size of the mapping.
+//   - Bytes written through any File, any *os.File or any other mapping of
+//     the same object are visible to readers at once (one page cache).
+//   - Read/ReadAt at or past the end this File last saw, Seek with
+//     io.SeekEnd, and Stat re-read the size, so growth by a peer is seen.
+//     A shrink by a peer is seen the same way; a read inside the old size may
+//     still return the zeros the kernel left in the last page, and pages that
+//     are gone are read again with pread, so no fault reaches the caller.
+//   - Writes on a File opened with O_APPEND go through write(2), which the
+//     kernel makes atomic across processes: concurrent appenders never
+//     overwrite each other. Other writes are plain copies into the mapping,
+//     not atomic with respect to other processes' writes to the same bytes.
+//   - The read/write offset is this File's own; it is not the descriptor's
+//     kernel offset (Fd, dup and fork do not share it).
+type File struct {
+	*file // the cleanup hangs on the inner value, as in package os
+}
+
+type file struct {
+	name       string
+	m          *mapping
+	acc        int // O_RDONLY, O_WRONLY or O_RDWR
+	appendMode bool
+	closed     atomic.Bool
+	cleanup    runtime.Cleanup
+
+	posMu sync.Mutex
+	pos   int64
+}
+
+// newFile wraps a mapping in a File, with a cleanup that unmaps and closes
+// it if the File is dropped without Close.
+func newFile(name string, m *mapping, acc int, appendMode bool) *File {
+	f := &File{&file{name: name, m: m, acc: acc, appendMode: appendMode}}
+	f.cleanup = runtime.AddCleanup(f.file, func(m *mapping) { m.close() }, m)
+	return f
+}
+
+var errWriteAtInAppendMode = errors.New("os: invalid use of WriteAt on file opened with O_APPEND")
+
+// checkValid reports a nil receiver, as os does (a bare fs.ErrInvalid).
+func (f *File) checkValid(op string) error {
+	if f == nil {
+		return fs.ErrInvalid
+	}
+	return nil
+}
+
+// wrapErr wraps err once in a *fs.PathError. io.EOF passes through.
+func (f *File) wrapErr(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: f.name, Err: err}
+}
+
+// Name returns the name of the file as presented to Open.
+func (f *File) Name() string { return f.name }
+
+// Read reads up to len(b) bytes from the File and stores them in b.
+// It returns the number of bytes read and any error encountered.
+// At end of file, Read returns 0, io.EOF.
+func (f *File) Read(b []byte) (n int, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("read", fs.ErrClosed)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if f.acc == os.O_WRONLY {
+		return 0, f.wrapErr("read", syscall.EBADF)
+	}
+	f.posMu.Lock()
+	n, err = f.m.readAt(b, f.pos)
+	f.pos += int64(n)
+	f.posMu.Unlock()
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, f.wrapErr("read", err)
+}
+
+// ReadAt reads len(b) bytes from the File starting at byte offset off.
+// It returns the number of bytes read and the error, if any.
+// ReadAt always returns a non-nil error when n < len(b).
+// At end of file, that error is io.EOF.
+func (f *File) ReadAt(b []byte, off int64) (n int, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("read", fs.ErrClosed)
+	}
+	if f.acc == os.O_WRONLY {
+		return 0, f.wrapErr("read", syscall.EBADF)
+	}
+	n, err = f.m.readAt(b, off)
+	return n, f.wrapErr("read", err)
+}
+
+// Write writes len(b) bytes from b to the File, growing it as needed.
+// It returns the number of bytes written and an error, if any.
+// Write returns a non-nil error when n != len(b).
+//
+// On a File opened with O_APPEND, each Write goes to the end of the object
+// through write(2), atomically with respect to other processes' appends.
+func (f *File) Write(b []byte) (n int, err error) {
+	if err := f.checkValid("write"); err != nil {
+		return 0, err
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("write", fs.ErrClosed)
+	}
+	if f.acc == os.O_RDONLY {
+		return 0, f.wrapErr("write", syscall.EBADF)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	f.posMu.Lock()
+	if f.appendMode {
+		var end int64
+		n, end, err = f.m.appendWrite(b)
+		if n > 0 || err == nil {
+			f.pos = end
+		}
+	} else {
+		n, err = f.m.writeAt(b, f.pos)
+		f.pos += int64(n)
+	}
+	f.posMu.Unlock()
+	if err == nil && n != len(b) {
+		return n, io.ErrShortWrite
+	}
+	return n, f.wrapErr("write", err)
+}
+
+// WriteAt writes len(b) bytes to the File starting at byte offset off,
+// growing it as needed; a gap between the old end and off reads as zeros.
+// It returns the number of bytes written and an error, if any.
+// WriteAt returns a non-nil error when n != len(b).
+//
+// If file was opened with the O_APPEND flag, WriteAt returns an error.
+func (f *File) WriteAt(b []byte, off int64) (n int, err error) {
+	if err := f.checkValid("write"); err != nil {
+		return 0, err
+	}
+	if f.appendMode {
+		return 0, errWriteAtInAppendMode
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("write", fs.ErrClosed)
+	}
+	if f.acc == os.O_RDONLY {
+		return 0, f.wrapErr("write", syscall.EBADF)
+	}
+	n, err = f.m.writeAt(b, off)
+	return n, f.wrapErr("write", err)
+}
+
+// WriteString is like Write, but writes the contents of string s rather than
+// a slice of bytes.
+func (f *File) WriteString(s string) (n int, err error) {
+	return f.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// copyBufs holds the buffers ReadFrom and WriteTo copy through, so that
+// neither allocates.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// fileWithoutReadFrom hides ReadFrom so that io.CopyBuffer does not recurse.
+type fileWithoutReadFrom struct {
+	noReadFrom
+	*File
+}
+
+type noReadFrom struct{}
+
+func (noReadFrom) ReadFrom(io.Reader) (int64, error) { panic("can't happen") }
+
+type fileWithoutWriteTo struct {
+	noWriteTo
+	*File
+}
+
+type noWriteTo struct{}
+
+func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("can't happen") }
+
+// ReadFrom implements io.ReaderFrom: it writes everything r yields, from
+// the current offset, as repeated Writes would.
+func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
+	if err := f.checkValid("write"); err != nil {
+		return 0, err
+	}
+	bp := copyBufs.Get().(*[]byte)
+	n, err = io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
+	copyBufs.Put(bp)
+	return n, err
+}
+
+// WriteTo implements io.WriterTo: it writes the File's bytes from the
+// current offset to w, as repeated Reads would.
+func (f *File) WriteTo(w io.Writer) (n int64, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	bp := copyBufs.Get().(*[]byte)
+	n, err = io.CopyBuffer(w, fileWithoutWriteTo{File: f}, *bp)
+	copyBufs.Put(bp)
+	return n, err
+}
+
+// Seek sets the offset for the next Read or Write on file to offset,
+// interpreted according to whence: 0 means relative to the origin of the
+// file, 1 means relative to the current offset, and 2 means relative to the
+// end (re-read from the object, so a peer's growth counts). It returns the
+// new offset and an error, if any. A negative result or an unknown whence is
+// an error wrapping syscall.EINVAL, and the offset does not move.
+func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
+	if err := f.checkValid("seek"); err != nil {
+		return 0, err
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("seek", fs.ErrClosed)
+	}
+	f.posMu.Lock()
+	defer f.posMu.Unlock()
+	switch whence {
+	case io.SeekStart:
+		ret = offset
+	case io.SeekCurrent:
+		if offset == 0 {
+			return f.pos, nil
+		}
+		if (offset > 0 && f.pos > math.MaxInt64-offset) || (offset < 0 && f.pos+offset < 0) {
+			return 0, f.wrapErr("seek", syscall.EINVAL)
+		}
+		ret = f.pos + offset
+	default:
+		// io.SeekEnd, and SEEK_DATA/SEEK_HOLE where the system has them:
+		// the kernel knows the object's real size and holes.
+		ret, err = f.m.seek(offset, whence)
+		if err != nil {
+			return 0, f.wrapErr("seek", err)
+		}
+	}
+	if ret < 0 {
+		return 0, f.wrapErr("seek", syscall.EINVAL)
+	}
+	f.pos = ret
+	return ret, nil
+}
+
+// Truncate changes the size of the file. It does not change the I/O offset.
+// Growing leaves a hole that reads as zeros.
+// If there is an error, it will be of type *fs.PathError.
+func (f *File) Truncate(size int64) error {
+	if err := f.checkValid("truncate"); err != nil {
+		return err
+	}
+	if f.closed.Load() {
+		return f.wrapErr("truncate", fs.ErrClosed)
+	}
+	if err := f.m.truncate(size); err != nil {
+		return f.wrapErr("truncate", err)
+	}
+	return nil
+}
+
+// Sync commits the File's contents: msync(MS_SYNC) of the mapping, and
+// fsync where the file is not on a memory file system (tmpfs).
+func (f *File) Sync() error {
+	if err := f.checkValid("sync"); err != nil {
+		return err
+	}
+	if f.closed.Load() {
+		return f.wrapErr("sync", fs.ErrClosed)
+	}
+	if err := f.m.flush(false); err != nil {
+		return f.wrapErr("sync", err)
+	}
+	return nil
+}
+
+// Flush msyncs the mapping: with MS_ASYNC when async (schedule the
+// write-back and return), with MS_SYNC otherwise (and then it is Sync).
+func (f *File) Flush(async bool) error {
+	if err := f.checkValid("flush"); err != nil {
+		return err
+	}
+	if f.closed.Load() {
+		return f.wrapErr("flush", fs.ErrClosed)
+	}
+	if err := f.m.flush(async); err != nil {
+		return f.wrapErr("flush", err)
+	}
+	return nil
+}
+
+// Stat returns the FileInfo describing the file. Its Size is re-read from
+// the object. Sys returns a *syscall.Stat_t for a POSIX object or file, and
+// a *SegmentInfo for a System V segment.
+func (f *File) Stat() (fs.FileInfo, error) {
+	if err := f.checkValid("stat"); err != nil {
+		return nil, err
+	}
+	if f.closed.Load() {
+		return nil, f.wrapErr("stat", fs.ErrClosed)
+	}
+	fi, err := f.stat()
+	if err != nil {
+		return nil, f.wrapErr("stat", err)
+	}
+	return fi, nil
+}
+
+// Chmod changes the mode of the file to mode.
+// If there is an error, it will be of type *fs.PathError.
+func (f *File) Chmod(mode fs.FileMode) error {
+	if err := f.checkValid("chmod"); err != nil {
+		return err
+	}
+	if f.closed.Load() {
+		return f.wrapErr("chmod", fs.ErrClosed)
+	}
+	if err := f.chmod(mode); err != nil {
+		return f.wrapErr("chmod", err)
+	}
+	return nil
+}
+
+// Fd returns the file descriptor, or ^uintptr(0) for a nil or closed File
+// and for a System V segment (which has none). The descriptor is the
+// File's: do not close it. Its kernel offset is not the File's offset.
+func (f *File) Fd() uintptr {
+	if f == nil || f.closed.Load() || f.m.fd < 0 {
+		return ^uintptr(0)
+	}
+	return uintptr(f.m.fd)
+}
+
+// Close unmaps and closes the File, rendering it unusable for I/O.
+// Close waits for copies in flight. It returns an error wrapping
+// fs.ErrClosed if it has already been called. Close never removes the
+// object (see Remove and RemoveSegment).
+func (f *File) Close() error {
+	if f == nil {
+		return fs.ErrInvalid
+	}
+	if !f.closed.CompareAndSwap(false, true) {
+		return f.wrapErr("close", fs.ErrClosed)
+	}
+	f.cleanup.Stop()
+	if err := f.m.close(); err != nil {
+		return f.wrapErr("close", err)
+	}
+	return nil
+}
+
+// SetDeadline returns os.ErrNoDeadline, as *os.File does on a regular file:
+// memory never blocks.
+func (f *File) SetDeadline(t time.Time) error { return f.setDeadline("SetDeadline") }
+
+// SetReadDeadline returns os.ErrNoDeadline; see SetDeadline.
+func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline("SetReadDeadline") }
+
+// SetWriteDeadline returns os.ErrNoDeadline; see SetDeadline.
+func (f *File) SetWriteDeadline(t time.Time) error { return f.setDeadline("SetWriteDeadline") }
+
+func (f *File) setDeadline(op string) error {
+	if err := f.checkValid(op); err != nil {
+		return err
+	}
+	if f.closed.Load() {
+		return f.wrapErr(op, fs.ErrClosed)
+	}
+	return os.ErrNoDeadline
+}
+
+// seek resolves SEEK_END (and SEEK_DATA, SEEK_HOLE) against the object.
+func (m *mapping) seek(offset int64, whence int) (int64, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return 0, fs.ErrClosed
+	}
+	if m.fd >= 0 && !m.private {
+		return sysSeek(m.fd, offset, whence)
+	}
+	size := m.size.Load()
+	switch whence {
+	case io.SeekEnd:
+		if (offset > 0 && size > math.MaxInt64-offset) || size+offset < 0 {
+			return 0, syscall.EINVAL
+		}
+		return size + offset, nil
+	case seekData, seekHole:
+		// A segment or a private view is all data.
+		if offset < 0 {
+			return 0, syscall.EINVAL
+		}
+		if offset >= size {
+			return 0, syscall.ENXIO
+		}
+		if whence == seekData {
+			return offset, nil
+		}
+		return size, nil
+	}
+	return 0, syscall.EINVAL
+}
+
+// SEEK_DATA and SEEK_HOLE, the same numbers on every system that has them.
+const (
+	seekData = 3
+	seekHole = 4
+)
+
+var (
+	_ io.ReadWriteSeeker = (*File)(nil)
+	_ io.ReaderAt        = (*File)(nil)
+	_ io.WriterAt        = (*File)(nil)
+	_ io.ReaderFrom      = (*File)(nil)
+	_ io.WriterTo        = (*File)(nil)
+	_ io.StringWriter    = (*File)(nil)
+	_ fs.File            = (*File)(nil)
+)

@@ -1,0 +1,133 @@
+package shmfs
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// The Linux primitives behind the mapping core. Each returns a bare
+// syscall.Errno (as x/sys does); File wraps it once.
+
+func ignoringEINTR[T any](f func() (T, error)) (T, error) {
+	for {
+		v, err := f()
+		if err != unix.EINTR {
+			return v, err
+		}
+	}
+}
+
+func sysPread(fd int, p []byte, off int64) (int, error) {
+	return ignoringEINTR(func() (int, error) { return unix.Pread(fd, p, off) })
+}
+
+func sysPwrite(fd int, p []byte, off int64) (int, error) {
+	return ignoringEINTR(func() (int, error) { return unix.Pwrite(fd, p, off) })
+}
+
+func sysWrite(fd int, p []byte) (int, error) {
+	return ignoringEINTR(func() (int, error) { return unix.Write(fd, p) })
+}
+
+func sysSeek(fd int, off int64, whence int) (int64, error) {
+	return unix.Seek(fd, off, whence)
+}
+
+func sysFsize(fd int) (int64, error) {
+	var st unix.Stat_t
+	if _, err := ignoringEINTR(func() (int, error) { return 0, unix.Fstat(fd, &st) }); err != nil {
+		return 0, err
+	}
+	return st.Size, nil
+}
+
+func sysFallocate(fd int, off, n int64) error {
+	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fallocate(fd, 0, off, n) })
+	return err
+}
+
+func sysFtruncate(fd int, size int64) error {
+	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Ftruncate(fd, size) })
+	return err
+}
+
+func sysFsync(fd int) error {
+	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fsync(fd) })
+	return err
+}
+
+func sysClose(fd int) error { return unix.Close(fd) }
+
+func sysMsync(b []byte, async bool) error {
+	flags := unix.MS_SYNC
+	if async {
+		flags = unix.MS_ASYNC
+	}
+	return unix.Msync(b, flags)
+}
+
+func sysMremap(b []byte, n int) ([]byte, error) {
+	return unix.Mremap(b, n, unix.MREMAP_MAYMOVE)
+}
+
+func sysMunmap(b []byte) error { return unix.Munmap(b) }
+
+// tmpfsMagic and friends: file systems whose pages are memory, where
+// msync is all Sync needs.
+const (
+	tmpfsMagic     = 0x01021994
+	hugetlbfsMagic = 0x958458f6
+	ramfsMagic     = 0x858458f6
+)
+
+func sysFsKind(fd int) int32 {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return fsOther
+	}
+	switch uint32(st.Type) {
+	case tmpfsMagic, hugetlbfsMagic, ramfsMagic:
+		return fsTmpfs
+	}
+	return fsOther
+}
+
+// mapFD maps fd for an object of the given size. A descriptor that cannot be
+// mapped (write-only, or a file system without mmap) gets no mapping: the
+// core then goes through pread/pwrite. Only a private view needs the mapping.
+func mapFD(fd int, size int64, writable, private bool) (*mapping, error) {
+	m := &mapping{fd: fd, shmid: -1, private: private, detach: sysMunmap}
+	m.size.Store(size)
+	m.prot = unix.PROT_READ
+	if writable {
+		m.prot |= unix.PROT_WRITE
+	}
+	m.flags = unix.MAP_SHARED
+	if private {
+		m.flags = unix.MAP_PRIVATE
+	}
+	n := reserveFor(size)
+	if private {
+		// A private view covers exactly the object: it cannot grow.
+		n = int(min(max(size, 1), maxReserve))
+		m.noRemap = true
+	}
+	for n > 0 {
+		data, err := unix.Mmap(fd, 0, n, m.prot, m.flags)
+		if err == nil {
+			m.data = data
+			break
+		}
+		if err != unix.ENOMEM || private {
+			if private {
+				return nil, err
+			}
+			break
+		}
+		// Out of address space (RLIMIT_AS): try a smaller reservation.
+		if int64(n) <= size || n <= 1<<20 {
+			break
+		}
+		n /= 2
+	}
+	return m, nil
+}

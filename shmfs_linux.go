@@ -1,0 +1,346 @@
+package shmfs
+
+import (
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// shmDir is where Linux keeps POSIX shared-memory objects (glibc's
+// shm_open opens "/dev/shm/NAME" with O_NOFOLLOW|O_CLOEXEC).
+const shmDir = "/dev/shm"
+
+// Stat_t from x/sys and from syscall are the same structure on Linux; the
+// arrays fail to compile if that ever stops being true.
+var (
+	_ [unsafe.Sizeof(syscall.Stat_t{}) - unsafe.Sizeof(unix.Stat_t{})]byte
+	_ [unsafe.Sizeof(unix.Stat_t{}) - unsafe.Sizeof(syscall.Stat_t{})]byte
+)
+
+func fstat(fd int, st *syscall.Stat_t) error {
+	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fstat(fd, (*unix.Stat_t)(unsafe.Pointer(st))) })
+	return err
+}
+
+// syscallMode converts io/fs permission and special bits to open(2)'s.
+func syscallMode(perm fs.FileMode) uint32 {
+	o := uint32(perm.Perm())
+	if perm&fs.ModeSetuid != 0 {
+		o |= unix.S_ISUID
+	}
+	if perm&fs.ModeSetgid != 0 {
+		o |= unix.S_ISGID
+	}
+	if perm&fs.ModeSticky != 0 {
+		o |= unix.S_ISVTX
+	}
+	return o
+}
+
+func nop() {}
+
+// walk opens the directory that holds name's last element and returns it
+// with that element. Directories are opened one element at a time with
+// O_NOFOLLOW, so no symbolic link planted in the tree leads outside root.
+// A one-element name costs nothing: the path is root/name, opened by the
+// caller with O_NOFOLLOW.
+func walk(root, name string) (dirfd int, base string, done func(), err error) {
+	if name == "." {
+		return unix.AT_FDCWD, root, nop, nil
+	}
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return unix.AT_FDCWD, root + "/" + name, nop, nil
+	}
+	dfd, err := ignoringEINTR(func() (int, error) {
+		return unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return -1, "", nop, err
+	}
+	for _, e := range strings.Split(name[:i], "/") {
+		nfd, err := ignoringEINTR(func() (int, error) {
+			return unix.Openat(dfd, e, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		})
+		unix.Close(dfd)
+		if err != nil {
+			return -1, "", nop, err
+		}
+		dfd = nfd
+	}
+	return dfd, name[i+1:], func() { unix.Close(dfd) }, nil
+}
+
+// openRaw opens name under root without following a symbolic link and
+// without blocking on a FIFO, and fstats what it opened.
+func openRaw(root, name string, flag int, perm fs.FileMode, st *syscall.Stat_t) (int, error) {
+	dirfd, base, done, err := walk(root, name)
+	if err != nil {
+		return -1, err
+	}
+	oflag := flag | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
+	fd, err := ignoringEINTR(func() (int, error) {
+		return unix.Openat(dirfd, base, oflag, syscallMode(perm))
+	})
+	done()
+	if err != nil {
+		return -1, err
+	}
+	if err := fstat(fd, st); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if flag&unix.O_NONBLOCK == 0 && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		// O_NONBLOCK was only there so that a FIFO could not block open.
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, oflag&^unix.O_NONBLOCK); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	}
+	return fd, nil
+}
+
+// openFile opens a regular file under root and maps it (unless mapIt is
+// false: ReadFile and WriteFile make one pass and need no mapping).
+// display is the name the File and its errors carry.
+func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool) (*File, error) {
+	private := flag&O_PRIVATE != 0
+	flag &^= O_PRIVATE
+	acc := flag & unix.O_ACCMODE
+	if private && acc == unix.O_WRONLY {
+		return nil, &fs.PathError{Op: "open", Path: display, Err: syscall.EINVAL}
+	}
+	var st syscall.Stat_t
+	fd, err := openRaw(root, name, flag, perm, &st)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: display, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFDIR:
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: display, Err: syscall.EISDIR}
+	default:
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: display, Err: errNotRegular}
+	}
+	return newFDFile(fd, display, st.Size, acc, flag&unix.O_APPEND != 0, private, mapIt)
+}
+
+// newFDFile wraps an open descriptor of a regular file.
+func newFDFile(fd int, display string, size int64, acc int, appendMode, private, mapIt bool) (*File, error) {
+	var m *mapping
+	if mapIt && acc != unix.O_WRONLY {
+		var err error
+		m, err = mapFD(fd, size, acc == unix.O_RDWR || private, private)
+		if err != nil {
+			unix.Close(fd)
+			return nil, &fs.PathError{Op: "mmap", Path: display, Err: err}
+		}
+	} else {
+		m = &mapping{fd: fd, shmid: -1}
+		m.size.Store(size)
+	}
+	return newFile(display, m, acc, appendMode), nil
+}
+
+// openAny is fs.FS's Open: a *File for a regular file, a directory handle
+// for a directory.
+func openAny(root, name string) (fs.File, error) {
+	var st syscall.Stat_t
+	fd, err := openRaw(root, name, unix.O_RDONLY, 0, &st)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return newFDFile(fd, name, st.Size, unix.O_RDONLY, false, false, true)
+	case unix.S_IFDIR:
+		full := root
+		if name != "." {
+			full = root + "/" + name
+		}
+		return &dirFile{f: os.NewFile(uintptr(fd), full), name: name}, nil
+	}
+	unix.Close(fd)
+	return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+}
+
+// dirFile is a directory opened through FS.Open.
+type dirFile struct {
+	f    *os.File
+	name string
+}
+
+var _ fs.ReadDirFile = (*dirFile)(nil)
+
+func (d *dirFile) Stat() (fs.FileInfo, error) {
+	var st syscall.Stat_t
+	if err := fstat(int(d.f.Fd()), &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: err}
+	}
+	return &fileInfo{name: path.Base(d.name), sys: st}, nil
+}
+
+func (d *dirFile) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: syscall.EISDIR}
+}
+
+func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) { return d.f.ReadDir(n) }
+
+func (d *dirFile) Close() error { return d.f.Close() }
+
+// statAt is lstat of name under root.
+func statAt(root, name string) (fs.FileInfo, error) {
+	dirfd, base, done, err := walk(root, name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	defer done()
+	var st syscall.Stat_t
+	flags := unix.AT_SYMLINK_NOFOLLOW
+	if name == "." {
+		flags = 0 // the root itself is trusted
+	}
+	_, err = ignoringEINTR(func() (int, error) {
+		return 0, unix.Fstatat(dirfd, base, (*unix.Stat_t)(unsafe.Pointer(&st)), flags)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	return &fileInfo{name: path.Base(name), sys: st}, nil
+}
+
+// readDirAt lists a directory under root, sorted by name.
+func readDirAt(root, name string) ([]fs.DirEntry, error) {
+	var st syscall.Stat_t
+	fd, err := openRaw(root, name, unix.O_RDONLY|unix.O_DIRECTORY, 0, &st)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	full := root
+	if name != "." {
+		full = root + "/" + name
+	}
+	f := os.NewFile(uintptr(fd), full)
+	defer f.Close()
+	list, err := f.ReadDir(-1)
+	slices.SortFunc(list, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	if err != nil {
+		return list, &fs.PathError{Op: "readdir", Path: name, Err: underlying(err)}
+	}
+	return list, nil
+}
+
+func underlying(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// removeAt removes a file (or an empty directory) under root, as os.Remove.
+func removeAt(root, name string) error {
+	dirfd, base, done, err := walk(root, name)
+	if err != nil {
+		return &fs.PathError{Op: "remove", Path: name, Err: err}
+	}
+	defer done()
+	e := unix.Unlinkat(dirfd, base, 0)
+	if e == nil {
+		return nil
+	}
+	e1 := unix.Unlinkat(dirfd, base, unix.AT_REMOVEDIR)
+	if e1 == nil {
+		return nil
+	}
+	if e1 != unix.ENOTDIR {
+		e = e1
+	}
+	return &fs.PathError{Op: "remove", Path: name, Err: e}
+}
+
+// fileInfo describes a POSIX object or file, as os's fileStat.
+type fileInfo struct {
+	name string
+	sys  syscall.Stat_t
+}
+
+func (fi *fileInfo) Name() string       { return fi.name }
+func (fi *fileInfo) Size() int64        { return fi.sys.Size }
+func (fi *fileInfo) ModTime() time.Time { return time.Unix(fi.sys.Mtim.Unix()) }
+func (fi *fileInfo) IsDir() bool        { return fi.Mode().IsDir() }
+func (fi *fileInfo) Sys() any           { return &fi.sys }
+
+func (fi *fileInfo) Mode() fs.FileMode {
+	m := fs.FileMode(fi.sys.Mode & 0777)
+	switch fi.sys.Mode & syscall.S_IFMT {
+	case syscall.S_IFBLK:
+		m |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFDIR:
+		m |= fs.ModeDir
+	case syscall.S_IFIFO:
+		m |= fs.ModeNamedPipe
+	case syscall.S_IFLNK:
+		m |= fs.ModeSymlink
+	case syscall.S_IFSOCK:
+		m |= fs.ModeSocket
+	}
+	if fi.sys.Mode&syscall.S_ISGID != 0 {
+		m |= fs.ModeSetgid
+	}
+	if fi.sys.Mode&syscall.S_ISUID != 0 {
+		m |= fs.ModeSetuid
+	}
+	if fi.sys.Mode&syscall.S_ISVTX != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
+}
+
+func (fi *fileInfo) String() string { return fs.FormatFileInfo(fi) }
+
+// stat is File.Stat's system half.
+func (f *File) stat() (fs.FileInfo, error) {
+	m := f.m
+	if m.shmid >= 0 {
+		return f.segmentStat()
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, fs.ErrClosed
+	}
+	var st syscall.Stat_t
+	if err := fstat(m.fd, &st); err != nil {
+		return nil, err
+	}
+	if !m.private {
+		m.size.Store(st.Size)
+	}
+	return &fileInfo{name: path.Base(f.name), sys: st}, nil
+}
+
+// chmod is File.Chmod's system half.
+func (f *File) chmod(mode fs.FileMode) error {
+	m := f.m
+	if m.shmid >= 0 {
+		return f.segmentChmod(mode)
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return fs.ErrClosed
+	}
+	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fchmod(m.fd, syscallMode(mode)) })
+	return err
+}
