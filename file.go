@@ -160,6 +160,11 @@ func (f *File) Write(b []byte) (n int, err error) {
 	}
 	f.posMu.Lock()
 	if f.appendMode {
+		if f.pos > math.MaxInt64-int64(len(b)) {
+			// write(2) checks the descriptor's offset even with O_APPEND.
+			f.posMu.Unlock()
+			return 0, f.wrapErr("write", syscall.EINVAL)
+		}
 		var end int64
 		n, end, err = f.m.appendWrite(b)
 		if n > 0 || err == nil {
@@ -212,8 +217,9 @@ func (f *File) WriteString(s string) (n int, err error) {
 }
 
 // copyBufs holds the buffers ReadFrom and WriteTo copy through, so that
-// neither allocates.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// neither allocates. They are io.Copy's size, so that a copy that fails half
+// way has moved as many bytes as *os.File's would.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // fileWithoutReadFrom hides ReadFrom so that io.CopyBuffer does not recurse.
 type fileWithoutReadFrom struct {
@@ -294,6 +300,13 @@ func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 	}
 	if ret < 0 {
 		return 0, f.wrapErr("seek", syscall.EINVAL)
+	}
+	if ret > 1<<40 && whence != io.SeekEnd {
+		// Past 1 TiB a file system's own limit (s_maxbytes) may refuse
+		// the offset: ask the kernel, as lseek would.
+		if err := f.m.checkOffset(ret); err != nil {
+			return 0, f.wrapErr("seek", err)
+		}
 	}
 	f.pos = ret
 	return ret, nil
@@ -456,6 +469,20 @@ func (m *mapping) seek(offset int64, whence int) (int64, error) {
 		return size, nil
 	}
 	return 0, syscall.EINVAL
+}
+
+// checkOffset reports whether the file system accepts off as an offset.
+func (m *mapping) checkOffset(off int64) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return fs.ErrClosed
+	}
+	if m.fd < 0 || m.private {
+		return nil
+	}
+	_, err := sysSeek(m.fd, off, io.SeekStart)
+	return err
 }
 
 // SEEK_DATA and SEEK_HOLE, the same numbers on every system that has them.

@@ -82,6 +82,9 @@ func reserveFor(size int64) int {
 	return int(r)
 }
 
+// faults counts the faults the guard has caught, for tests and debugging.
+var faults atomic.Int64
+
 // errFault is returned when a page fault cannot be redone through the
 // descriptor (a System V segment has none).
 var errFault = errors.New("memory fault: the pages behind the mapping are gone or could not be allocated")
@@ -96,7 +99,8 @@ func guardedCopy(dst, src []byte) (ok bool) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			if e, isFault := r.(interface{ Addr() uintptr }); isFault && e != nil {
+			if _, isFault := r.(interface{ Addr() uintptr }); isFault {
+				faults.Add(1)
 				ok = false
 				return
 			}
@@ -114,6 +118,7 @@ func guardedZero(b []byte) (ok bool) {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
 			if _, isFault := r.(interface{ Addr() uintptr }); isFault {
+				faults.Add(1)
 				ok = false
 				return
 			}
@@ -366,8 +371,19 @@ func (m *mapping) appendWrite(p []byte) (n int, end int64, err error) {
 	if m.closed {
 		return 0, 0, fs.ErrClosed
 	}
+	retried := false
 	for {
 		k, err := sysWrite(m.fd, p[n:])
+		if err == syscall.EINVAL && n == 0 && !retried {
+			// write(2) checks the descriptor's kernel offset for overflow
+			// even with O_APPEND, and that offset is not the File's (a Seek
+			// may have left it anywhere; File has already checked its own).
+			// Reset it and try once more.
+			retried = true
+			if _, serr := sysSeek(m.fd, 0, io.SeekStart); serr == nil {
+				continue
+			}
+		}
 		if k > 0 {
 			n += k
 		}
