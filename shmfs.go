@@ -61,7 +61,7 @@ var (
 // Open opens the named file for reading, as fs.FS. A regular file is a
 // *File; a directory (".", say) is an fs.ReadDirFile.
 func (fsys *FS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	return openAny(fsys.root(), name)
@@ -72,7 +72,7 @@ func (fsys *FS) Open(name string) (fs.File, error) {
 // os.O_CREATE. Directories, FIFOs and other non-regular files are refused
 // without blocking. The descriptor is close-on-exec.
 func (fsys *FS) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
-	if !fs.ValidPath(name) || name == "." {
+	if !validPath(name) || name == "." {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	return openFile(fsys.root(), name, name, flag, perm, true)
@@ -87,7 +87,7 @@ func (fsys *FS) Create(name string) (*File, error) {
 // Stat returns a FileInfo describing the named file, without following a
 // symbolic link.
 func (fsys *FS) Stat(name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
 	return statAt(fsys.root(), name)
@@ -95,7 +95,7 @@ func (fsys *FS) Stat(name string) (fs.FileInfo, error) {
 
 // ReadDir reads the named directory and returns its entries sorted by name.
 func (fsys *FS) ReadDir(name string) ([]fs.DirEntry, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
 	}
 	return readDirAt(fsys.root(), name)
@@ -104,7 +104,7 @@ func (fsys *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 // ReadFile reads the named file and returns its contents in a new slice
 // (never the mapping itself).
 func (fsys *FS) ReadFile(name string) ([]byte, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	f, err := openFile(fsys.root(), name, name, os.O_RDONLY, 0, false)
@@ -140,7 +140,7 @@ func readAll(f *File) ([]byte, error) {
 // WriteFile writes data to the named file, creating it with perm (before
 // umask) if necessary, and truncating it otherwise, as os.WriteFile.
 func (fsys *FS) WriteFile(name string, data []byte, perm fs.FileMode) error {
-	if !fs.ValidPath(name) || name == "." {
+	if !validPath(name) || name == "." {
 		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	f, err := openFile(fsys.root(), name, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm, false)
@@ -157,10 +157,15 @@ func (fsys *FS) WriteFile(name string, data []byte, perm fs.FileMode) error {
 // Remove removes the named object (shm_unlink semantics: a File already
 // open on it keeps working until it is closed), or an empty directory.
 func (fsys *FS) Remove(name string) error {
-	if !fs.ValidPath(name) || name == "." {
+	if !validPath(name) || name == "." {
 		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrInvalid}
 	}
 	return removeAt(fsys.root(), name)
+}
+
+// validPath is fs.ValidPath without NUL bytes (which no system call takes).
+func validPath(name string) bool {
+	return fs.ValidPath(name) && !strings.Contains(name, "\x00")
 }
 
 // system is the system's POSIX shared-memory namespace.
