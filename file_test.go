@@ -95,7 +95,9 @@ func TestScripted(t *testing.T) {
 	}
 	rd := func(n int) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpRead, N: n} }
 	rat := func(n int, off int64) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpReadAt, N: n, Off: off} }
-	seek := func(off int64, wh int) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpSeek, Off: off, Whence: wh} }
+	seek := func(off int64, wh int) shmfstest.Op {
+		return shmfstest.Op{Kind: shmfstest.OpSeek, Off: off, Whence: wh}
+	}
 	trunc := func(n int64) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpTruncate, Off: n} }
 	stat := shmfstest.Op{Kind: shmfstest.OpStat}
 	cl := shmfstest.Op{Kind: shmfstest.OpClose}
@@ -116,7 +118,7 @@ func TestScripted(t *testing.T) {
 		{"write grows with gap", os.O_RDWR, "ab", []shmfstest.Op{wat("z", 10000), rat(10001, 0), stat}},
 		{"write past page", os.O_RDWR, "", []shmfstest.Op{wat(string(bytes.Repeat([]byte("q"), 5000)), 4000), rat(9000, 0)}},
 		{"overflowing offsets", os.O_RDWR, "x", []shmfstest.Op{rat(10, math.MaxInt64-3), wat("abcdef", math.MaxInt64-3), rat(1, math.MaxInt64)}},
-		{"huge sparse", os.O_RDWR, "x", []shmfstest.Op{wat("far", 1 << 40), rat(3, 1<<40), rat(8, 1<<39), stat, trunc(10), stat}},
+		{"huge sparse", os.O_RDWR, "x", []shmfstest.Op{wat("far", 1<<40), rat(3, 1<<40), rat(8, 1<<39), stat, trunc(10), stat}},
 		{"truncate", os.O_RDWR, "hello world", []shmfstest.Op{trunc(5), rat(10, 0), trunc(8192), rat(10, 8180), trunc(-1), trunc(0), rd(1)}},
 		{"read-only", os.O_RDONLY, "data", []shmfstest.Op{w("x"), w(""), wat("x", 0), wat("", 0), trunc(0), rd(4), stat}},
 		{"write-only", os.O_WRONLY, "data", []shmfstest.Op{rd(1), rd(0), rat(1, 0), rat(0, 0), w("xy"), stat}},

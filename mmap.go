@@ -500,4 +500,3 @@ var pageSize = int64(pageSizeOS())
 func pageSizeOS() int {
 	return syscall.Getpagesize()
 }
-
