@@ -102,3 +102,31 @@ func BenchmarkWriteAt(b *testing.B) {
 		}
 	}
 }
+func BenchmarkOpenReadClose(b *testing.B) {
+	f, _ := benchObject(b, 1<<20)
+	name := f.Name()
+	path := "/dev/shm/" + name
+	buf := make([]byte, 64)
+	b.Run("impl=shmfs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			g, err := shmfs.Open(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.ReadAt(buf, 4096)
+			g.Close()
+		}
+	})
+	b.Run("impl=os", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			g, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.ReadAt(buf, 4096)
+			g.Close()
+		}
+	})
+}

@@ -49,6 +49,7 @@ var modes = []struct {
 	{"rdonly", os.O_RDONLY},
 	{"wronly", os.O_WRONLY},
 	{"trunc", os.O_RDWR | os.O_TRUNC},
+	{"sync", os.O_RDWR | os.O_SYNC},
 }
 
 // TestDifferential drives *shmfs.File and *os.File through the same random

@@ -52,6 +52,29 @@ type mapping struct {
 	shmid    int                // System V segment id, or -1
 	noRemap  bool               // the mapping cannot be moved or resized
 	fdClosed bool               // the descriptor belongs to someone else
+
+	writeThrough bool // O_SYNC/O_DSYNC: writes go through pwrite, which honours them
+
+	lazy atomic.Bool  // mappable but not mapped yet (see touch)
+	uses atomic.Int32 // accesses while lazy
+}
+
+// lazyUses is the access that maps a lazily mapped object: the first one
+// goes through pread/pwrite, so opening a File for one read costs no
+// mmap/munmap, and every later one copies.
+const lazyUses = 2
+
+// touch counts an access to a lazily mapped object and maps it when the
+// count reaches lazyUses. Past that it costs one atomic load.
+func (m *mapping) touch() {
+	if m.lazy.Load() && m.uses.Add(1) >= lazyUses {
+		m.mu.Lock()
+		if m.lazy.Load() && !m.closed {
+			m.data = sysMap(m.fd, m.size.Load(), m.prot, m.flags)
+			m.lazy.Store(false)
+		}
+		m.mu.Unlock()
+	}
 }
 
 const (
@@ -172,6 +195,7 @@ func (m *mapping) remapTo(end int64) {
 // io.EOF when it reads fewer than len(p). The caller has checked len(p) > 0
 // and off >= 0.
 func (m *mapping) readAt(p []byte, off int64) (int, error) {
+	m.touch()
 	for try := 0; ; try++ {
 		m.mu.RLock()
 		if m.closed {
@@ -273,6 +297,7 @@ func (m *mapping) pwriteFull(p []byte, off int64) (n int, err error) {
 // writeAt writes p at off, growing the object when p reaches past its end.
 // The caller has checked len(p) > 0 and off >= 0.
 func (m *mapping) writeAt(p []byte, off int64) (int, error) {
+	m.touch()
 	for try := 0; ; try++ {
 		m.mu.RLock()
 		if m.closed {
@@ -284,7 +309,7 @@ func (m *mapping) writeAt(p []byte, off int64) (int, error) {
 			m.mu.RUnlock()
 			return n, err
 		}
-		if off > math.MaxInt64-int64(len(p)) || m.data == nil {
+		if off > math.MaxInt64-int64(len(p)) || m.data == nil || m.writeThrough {
 			n, err := m.pwriteFull(p, off)
 			m.mu.RUnlock()
 			return n, err

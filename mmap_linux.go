@@ -91,9 +91,12 @@ func sysFsKind(fd int) int32 {
 	return fsOther
 }
 
-// mapFD maps fd for an object of the given size. A descriptor that cannot be
+// mapFD returns the mapping core for fd, an object of the given size. A
+// shared mapping is made lazily, on the second access (see touch): a File
+// opened for one read costs no mmap/munmap. A private view is mapped at once
+// (its copy-on-write snapshot is what it is for). A descriptor that cannot be
 // mapped (write-only, or a file system without mmap) gets no mapping: the
-// core then goes through pread/pwrite. Only a private view needs the mapping.
+// core then goes through pread/pwrite.
 func mapFD(fd int, size int64, writable, private bool) (*mapping, error) {
 	m := &mapping{fd: fd, shmid: -1, private: private, detach: sysMunmap}
 	m.size.Store(size)
@@ -102,32 +105,32 @@ func mapFD(fd int, size int64, writable, private bool) (*mapping, error) {
 		m.prot |= unix.PROT_WRITE
 	}
 	m.flags = unix.MAP_SHARED
-	if private {
-		m.flags = unix.MAP_PRIVATE
+	if !private {
+		m.lazy.Store(true)
+		return m, nil
 	}
-	n := reserveFor(size)
-	if private {
-		// A private view covers exactly the object: it cannot grow.
-		n = int(min(max(size, 1), maxReserve))
-		m.noRemap = true
+	// A private view covers exactly the object: it cannot grow.
+	m.flags = unix.MAP_PRIVATE
+	m.noRemap = true
+	data, err := unix.Mmap(fd, 0, int(min(max(size, 1), maxReserve)), m.prot, m.flags)
+	if err != nil {
+		return nil, err
 	}
-	for n > 0 {
-		data, err := unix.Mmap(fd, 0, n, m.prot, m.flags)
+	m.data = data
+	return m, nil
+}
+
+// sysMap maps a reservation for an object of the given size, or returns nil
+// if it cannot (the core then uses pread/pwrite).
+func sysMap(fd int, size int64, prot, flags int) []byte {
+	for n := reserveFor(size); ; n /= 2 {
+		data, err := unix.Mmap(fd, 0, n, prot, flags)
 		if err == nil {
-			m.data = data
-			break
-		}
-		if err != unix.ENOMEM || private {
-			if private {
-				return nil, err
-			}
-			break
+			return data
 		}
 		// Out of address space (RLIMIT_AS): try a smaller reservation.
-		if int64(n) <= size || n <= 1<<20 {
-			break
+		if err != unix.ENOMEM || int64(n) <= size || n <= 1<<20 {
+			return nil
 		}
-		n /= 2
 	}
-	return m, nil
 }

@@ -21,3 +21,4 @@ func sysClose(fd int) error                                { return errUnsupport
 func sysMsync(b []byte, async bool) error                  { return errUnsupported }
 func sysMremap(b []byte, n int) ([]byte, error)            { return nil, errUnsupported }
 func sysFsKind(fd int) int32                               { return fsOther }
+func sysMap(fd int, size int64, prot, flags int) []byte    { return nil }

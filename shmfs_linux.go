@@ -131,7 +131,11 @@ func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool
 		unix.Close(fd)
 		return nil, &fs.PathError{Op: "open", Path: display, Err: errNotRegular}
 	}
-	return newFDFile(fd, display, st.Size, acc, flag&unix.O_APPEND != 0, private, mapIt)
+	f, err := newFDFile(fd, display, st.Size, acc, flag&unix.O_APPEND != 0, private, mapIt)
+	if err == nil && flag&(unix.O_SYNC|unix.O_DSYNC) != 0 && !private {
+		f.m.writeThrough = true
+	}
+	return f, err
 }
 
 // newFDFile wraps an open descriptor of a regular file.
