@@ -31,10 +31,11 @@ import (
 //     close hold it exclusive, so no copy ever runs on memory being unmapped
 //     or moved.
 //   - size is a lower bound of the object's real size, except when a peer
-//     shrinks the object (then faults or fstat correct it). Growing writes
-//     reserve their pages with fallocate before they touch them, so a full
-//     tmpfs is an ENOSPC error, and the size other processes see is always
-//     the logical size: nothing ever extends the object past what was written.
+//     shrinks the object (then faults or fstat correct it). The mapping is
+//     only ever touched inside size: a write that grows the object goes
+//     through pwrite, so a full tmpfs is an ENOSPC error (after what fits is
+//     written), and the size other processes see is always the logical
+//     size: nothing ever extends the object past what was written.
 type mapping struct {
 	mu     sync.RWMutex
 	closed bool
@@ -334,17 +335,15 @@ func (m *mapping) writeAt(p []byte, off int64) (int, error) {
 				m.mu.RUnlock()
 				return 0, errPrivateGrow
 			}
-			// Reserve the pages we are about to touch; this also sets the
-			// object's size to end (if it was smaller), and fails cleanly
-			// with ENOSPC where a touch would fault.
-			if err := sysFallocate(m.fd, off, int64(len(p))); err != nil {
-				// No fallocate here, or no space: let pwrite do exactly
-				// what it does for *os.File (a short write and ENOSPC).
-				n, err := m.pwriteFull(p, off)
-				m.mu.RUnlock()
-				return n, err
-			}
-			m.storeMax(end)
+			// A write that grows the object goes through pwrite: the size
+			// must change in the kernel anyway (one system call, as for
+			// *os.File), and pwrite allocates and fills the new pages in one
+			// step, where fallocate and a copy would zero them and then take
+			// a page fault on each. A full tmpfs gives a short count and
+			// ENOSPC, as for *os.File, and keeps what was written.
+			n, err := m.pwriteFull(p, off)
+			m.mu.RUnlock()
+			return n, err
 		}
 		if !guardedCopy(m.data[off:end], p) {
 			n, err := m.pwriteFull(p, off)

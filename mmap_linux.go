@@ -40,10 +40,6 @@ func sysFsize(fd int) (int64, error) {
 	return st.Size, nil
 }
 
-func sysFallocate(fd int, off, n int64) error {
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fallocate(fd, 0, off, n) })
-	return err
-}
 
 func sysFtruncate(fd int, size int64) error {
 	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Ftruncate(fd, size) })

@@ -14,7 +14,6 @@ func sysPwrite(fd int, p []byte, off int64) (int, error)   { return 0, errUnsupp
 func sysWrite(fd int, p []byte) (int, error)               { return 0, errUnsupported }
 func sysSeek(fd int, off int64, whence int) (int64, error) { return 0, errUnsupported }
 func sysFsize(fd int) (int64, error)                       { return 0, errUnsupported }
-func sysFallocate(fd int, off, n int64) error              { return errUnsupported }
 func sysFtruncate(fd int, size int64) error                { return errUnsupported }
 func sysFsync(fd int) error                                { return errUnsupported }
 func sysClose(fd int) error                                { return errUnsupported }
