@@ -323,3 +323,38 @@ func TestCrossProcessTruncate(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerGrowsPastReservation: a peer grows the object far past our
+// mapping's reservation; reads there remap (or use pread) and see the
+// peer's bytes, and our writes land where the peer reads them.
+func TestPeerGrowsPastReservation(t *testing.T) {
+	s := scratch(t, "")
+	f, err := shmfs.Create(s.Name("grow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteAt([]byte("start"), 0)
+	buf := make([]byte, 5)
+	f.ReadAt(buf, 0) // the second access maps
+	peer, err := os.OpenFile(s.Path("grow"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	for _, off := range []int64{1 << 20, 100 << 20, 3 << 30, 70 << 30} {
+		if _, err := peer.WriteAt([]byte("peer!"), off); err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.ReadAt(buf, off)
+		if n != 5 || err != nil || string(buf) != "peer!" {
+			t.Fatalf("ReadAt(%d) after the peer grew the object = %d, %v, %q", off, n, err, buf)
+		}
+		if _, err := f.WriteAt([]byte("ours!"), off-5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := peer.ReadAt(buf, off-5); err != nil || string(buf) != "ours!" {
+			t.Fatalf("peer read %q, %v at %d", buf, err, off-5)
+		}
+	}
+}
