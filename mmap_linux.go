@@ -40,7 +40,6 @@ func sysFsize(fd int) (int64, error) {
 	return st.Size, nil
 }
 
-
 func sysFtruncate(fd int, size int64) error {
 	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Ftruncate(fd, size) })
 	return err
