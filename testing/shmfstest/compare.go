@@ -105,6 +105,11 @@ type Options struct {
 	Coarse bool
 	// NoSize skips the size check after each operation.
 	NoSize bool
+	// Class, if set, describes every error other than nil and io.EOF in
+	// place of ErrorClass (and Coarse): for a reference that knows some
+	// error classes but not every errno, such as an in-memory model that
+	// returns fs.ErrClosed after Close and any error for the rest.
+	Class func(err error) string
 }
 
 // Compare applies ops to got and want in order and returns an error
@@ -287,6 +292,8 @@ func class(err error, opt Options) string {
 		return "nil"
 	case err == io.EOF:
 		return "EOF"
+	case opt.Class != nil:
+		return opt.Class(err)
 	case opt.Coarse:
 		return "error"
 	}
