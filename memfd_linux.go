@@ -156,36 +156,27 @@ var errNoSeals = &explainedError{why: "only memory files (and files on tmpfs or 
 // errSegmentSeal: a System V segment has no descriptor to seal.
 var errSegmentSeal = &explainedError{why: "a System V segment cannot be sealed", errno: unix.EINVAL, unsupported: true}
 
+// sealedMapFlags are the mappings mapReadOnly tries, in order (a variable
+// so that tests can take the fallbacks that old kernels need).
+var sealedMapFlags = []int{unix.MAP_SHARED, unix.MAP_PRIVATE}
+
 // mapReadOnly maps the object read-only into m.data, for a file sealed
 // against writes: shared if the kernel allows it, private otherwise (before
 // Linux 6.7 a file sealed with F_SEAL_WRITE could not be mapped MAP_SHARED
 // through a writable descriptor; a read-only private mapping of a file
-// nobody can write shows the same bytes).
+// nobody can write shows the same bytes). Reads copy from it as from any
+// mapping; a write inside the object faults on the read-only pages and is
+// redone with pwrite, and a write past its end goes to pwrite: either way
+// the kernel refuses it (EPERM).
 //
-// The mapping covers the object's whole pages (at most maxReserve) and is
-// never grown (noRemap): a write past it then goes straight to pwrite, which
-// refuses it, instead of reserving pages with fallocate first — which the
-// write seals do not forbid, so a refused write would have grown the object.
-// A write inside faults on the read-only pages and is redone with pwrite,
-// which refuses it too. The last partial page, and bytes a peer adds later
-// (growth is allowed unless SealGrow), are read with pread.
-//
-// If no mapping can be made (or the object is smaller than a page), m.data
-// is nil and the core reads and writes with pread/pwrite. Callers hold m.mu
-// exclusive (or own m alone).
+// If no mapping can be made, m.data is nil and the core reads and writes
+// with pread/pwrite. Callers hold m.mu exclusive (or own m alone).
 func (m *mapping) mapReadOnly(size int64) {
 	m.lazy.Store(false)
-	m.data = nil
-	m.noRemap = true
 	m.size.Store(size)
-	n := int(min(size, maxReserve) &^ (pageSize - 1))
-	if n <= 0 {
-		return // nothing to map: a zero-length mapping is EINVAL
-	}
-	for _, flags := range []int{unix.MAP_SHARED, unix.MAP_PRIVATE} {
-		data, err := unix.Mmap(m.fd, 0, n, unix.PROT_READ, flags)
-		if err == nil {
-			m.data, m.prot, m.flags = data, unix.PROT_READ, flags
+	for _, flags := range sealedMapFlags {
+		if m.data = sysMap(m.fd, size, unix.PROT_READ, flags); m.data != nil {
+			m.prot, m.flags = unix.PROT_READ, flags
 			return
 		}
 	}
