@@ -132,7 +132,9 @@ func TestCompareCatches(t *testing.T) {
 	rd := func(n int) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpRead, N: n} }
 	rat := func(n int, off int64) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpReadAt, N: n, Off: off} }
 	w := func(s string) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpWrite, Data: []byte(s)} }
-	seek := func(off int64, wh int) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpSeek, Off: off, Whence: wh} }
+	seek := func(off int64, wh int) shmfstest.Op {
+		return shmfstest.Op{Kind: shmfstest.OpSeek, Off: off, Whence: wh}
+	}
 	trunc := func(n int64) shmfstest.Op { return shmfstest.Op{Kind: shmfstest.OpTruncate, Off: n} }
 	stat := shmfstest.Op{Kind: shmfstest.OpStat}
 	cl := shmfstest.Op{Kind: shmfstest.OpClose}
