@@ -235,6 +235,18 @@ func (m *mapping) readAt(p []byte, off int64) (int, error) {
 		}
 		n := int(want - off)
 		if !guardedCopy(p[:n], m.data[off:want]) {
+			if m.private {
+				// The object shrank under the view, taking the view's pages
+				// past its new end with it (its own copies below stay, so
+				// pread cannot stand in): shrink the view and copy again.
+				if real, err := sysFsize(m.fd); err == nil && real < m.size.Load() && try < 2 {
+					m.size.Store(real)
+					m.mu.RUnlock()
+					continue
+				}
+				m.mu.RUnlock()
+				return 0, errFault
+			}
 			// The object shrank under us, or a hole could not be given a
 			// page: ask the kernel.
 			n, err := m.preadFull(p, off)
@@ -361,6 +373,9 @@ func (m *mapping) writeAt(p []byte, off int64) (int, error) {
 // errPrivateGrow: a copy-on-write view cannot grow the object it maps.
 var errPrivateGrow = errors.New("a private (copy-on-write) view cannot grow past the object's size")
 
+// errPrivateSize: nor can it change its size at all.
+var errPrivateSize = errors.Join(errors.ErrUnsupported, errors.New("a private (copy-on-write) view cannot change the object's size"))
+
 // errSegmentFull is returned by a write that reaches past a fixed-size
 // segment's end; the bytes that fit are written.
 var errSegmentFull = errors.New("write past the end of a fixed-size segment")
@@ -394,6 +409,10 @@ func (m *mapping) appendWrite(p []byte) (n int, end int64, err error) {
 	defer m.mu.RUnlock()
 	if m.closed {
 		return 0, 0, fs.ErrClosed
+	}
+	if m.private {
+		// Every append grows, and a private view cannot.
+		return 0, 0, errPrivateGrow
 	}
 	retried := false
 	for {
@@ -441,7 +460,10 @@ func (m *mapping) truncate(size int64) error {
 		return errFixedSize
 	}
 	if m.private {
-		return errPrivateGrow
+		if size == m.size.Load() {
+			return nil
+		}
+		return errPrivateSize
 	}
 	if err := sysFtruncate(m.fd, size); err != nil {
 		return err
@@ -476,7 +498,7 @@ func (m *mapping) flush(async bool) error {
 	}
 	if m.data != nil && !m.private {
 		n := min(m.size.Load(), int64(len(m.data)))
-		n = (n + pageSize - 1) &^ (pageSize - 1)
+		n = min((n+pageSize-1)&^(pageSize-1), int64(len(m.data)))
 		if n > 0 {
 			if err := sysMsync(m.data[:n], async); err != nil {
 				return err

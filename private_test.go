@@ -300,8 +300,8 @@ func TestPrivatePeerTruncate(t *testing.T) {
 	for _, off := range []int64{0, 8192, 0} {
 		n, err := p.ReadAt(b, off)
 		t.Logf("ReadAt(4 bytes, %d) after the object shrank to 0: %d, %v", off, n, err)
-		if n != 0 || err == nil {
-			t.Errorf("ReadAt(%d) of a page that is gone: %q, %v", off, b[:n], err)
+		if n != 0 || err != io.EOF {
+			t.Errorf("ReadAt(%d) of a page that is gone: %q, %v; want 0, EOF", off, b[:n], err)
 		}
 	}
 	n, err := p.WriteAt([]byte("x"), 8192)
