@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,12 +21,18 @@ func init() {
 // binary) reads it back and answers, and then a quick ReadAt timing beside
 // *os.File on the same object.
 func demo(args []string) error {
-	fl := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fl.Usage = func() {
-		fmt.Fprintf(fl.Output(), "usage: shmfs demo\n\nA parent and a child process share one POSIX shared-memory object\nthrough *shmfs.File; then ReadAt of 64 bytes is timed beside *os.File.\n")
-	}
-	if err := fl.Parse(args); err != nil {
+	fl := newFlagSet("demo", "shmfs demo", `
+Demo shows shmfs at work: a parent process creates a POSIX shared-memory
+object and writes a message through *shmfs.File; a child process (this
+program again) opens the object by name, reads the message and writes a
+reply, which the parent reads. Then ReadAt of 64 bytes is timed through
+*shmfs.File (a copy out of the mapping) and through *os.File (a pread
+system call) on the same object. The object is removed at the end.`)
+	if err := parseFlags(fl, args); err != nil {
 		return err
+	}
+	if fl.NArg() > 0 {
+		return usagef(fl, "unexpected argument %q", fl.Arg(0))
 	}
 	name := fmt.Sprintf("/shmfs-demo-%d", os.Getpid())
 	f, err := shmfs.Create(name)

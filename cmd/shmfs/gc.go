@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shmfs/shmfs"
+)
+
+func init() {
+	commands["gc"] = command{"find leaked shared memory, and with -f remove it", gc}
+}
+
+func gc(args []string) error {
+	fl := newFlagSet("gc", "shmfs gc [-f] [-older-than duration] [-dir dir] [-prefix prefix] [-posix=false]\n         [-sysv=false] [-id ids]", `
+Gc finds shared memory that has leaked:
+
+  - POSIX shared-memory objects (the files in `+systemDir+`, or under -dir)
+    that no process maps or holds open (as /proc/*/maps and /proc/*/fd
+    show; objects owned by other users are left alone when some processes
+    cannot be inspected, as another user's cannot without root);
+  - System V segments that no process has attached (nattch 0) and whose
+    creator process has exited (a segment whose creator still runs may be
+    waiting for it to attach again).
+
+By default gc only prints what it would remove, one line per object or
+segment, starting "would remove object PATH" or "would remove segment ID".
+With -f it removes them (shm_unlink, IPC_RMID) and prints "removed ..."
+lines instead. A summary goes to standard error.
+
+With -older-than, an object is a leak only if it has not been modified,
+read or changed for that long, a segment only if it has not been attached,
+detached or changed for that long. Durations are Go durations (90s, 36h)
+or days (7d).`)
+	force := fl.Bool("f", false, "remove what is found (the default is a dry run)")
+	var older durationFlag
+	fl.Var(&older, "older-than", "only what has not been used for `duration`")
+	dir := dirFlag(fl)
+	prefix := fl.String("prefix", "", "only the objects whose names start with `prefix`")
+	posix := fl.Bool("posix", true, "look for POSIX objects")
+	sysv := fl.Bool("sysv", true, "look for System V segments")
+	var ids idsFlag
+	fl.Var(&ids, "id", "only the segments with these `ids` (comma-separated)")
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return usagef(fl, "unexpected argument %q", fl.Arg(0))
+	}
+	g := &collector{force: *force, olderThan: time.Duration(older), now: time.Now()}
+	var errs []error
+	if *posix {
+		if err := g.objects(newNamespace(*dir), *prefix); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if *sysv {
+		if err := g.segments(ids); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, err := range errs {
+		fmt.Fprintf(os.Stderr, "shmfs gc: %v\n", err)
+	}
+	switch {
+	case g.found == 0:
+		fmt.Fprintf(os.Stderr, "shmfs gc: no leaks found\n")
+	case *force:
+		fmt.Fprintf(os.Stderr, "shmfs gc: removed %d of %s (%s)\n", g.removed, plural(g.found, "leak", "leaks"), humanSize(g.bytes))
+	default:
+		fmt.Fprintf(os.Stderr, "shmfs gc: %s (%s); this was a dry run: add -f to remove them\n", plural(g.found, "leak", "leaks"), humanSize(g.bytes))
+	}
+	if len(errs) > 0 || g.failed {
+		return errReported
+	}
+	return nil
+}
+
+// collector finds leaks, prints them and removes them.
+type collector struct {
+	force     bool
+	olderThan time.Duration
+	now       time.Time
+
+	found, removed int
+	bytes          int64
+	failed         bool
+}
+
+// report prints one leak, and with -f removes it first.
+func (g *collector) report(what, detail string, size int64, why string, remove func() error) {
+	g.found++
+	g.bytes += size
+	if detail != "" {
+		detail += ", "
+	}
+	detail += humanSize(size)
+	if !g.force {
+		fmt.Printf("would remove %s (%s): %s\n", what, detail, why)
+		return
+	}
+	if err := remove(); err != nil {
+		fmt.Fprintf(os.Stderr, "shmfs gc: %v\n", err)
+		g.failed = true
+		return
+	}
+	g.removed++
+	fmt.Printf("removed %s (%s): %s\n", what, detail, why)
+}
+
+func (g *collector) objects(ns namespace, prefix string) error {
+	u := scanProcesses(ns.root())
+	if u.unreadable < 0 {
+		return fmt.Errorf("cannot tell which processes use the objects in %s: /proc cannot be read; left them alone", ns.root())
+	}
+	objs, err := listObjects(ns, u)
+	if err != nil {
+		return err
+	}
+	euid := os.Geteuid()
+	skipped := 0
+	for _, o := range objs {
+		if !strings.HasPrefix(o.Name, prefix) || o.Processes > 0 {
+			continue
+		}
+		last := o.Modified
+		for _, t := range []time.Time{o.Changed, o.stat.atime} {
+			if t.After(last) {
+				last = t
+			}
+		}
+		if g.now.Sub(last) < g.olderThan {
+			continue
+		}
+		if u.unreadable > 0 && o.UID != euid {
+			// A process we cannot inspect, most likely the owner's, may
+			// use it.
+			skipped++
+			continue
+		}
+		name := o.Name
+		g.report("object "+o.Path, "", o.Size, "no process maps it or holds it open; last used "+ago(last),
+			func() error { return ns.remove(name) })
+	}
+	if skipped > 0 {
+		fmt.Fprintf(os.Stderr, "shmfs gc: left alone %s owned by other users: %s could not be inspected and may use them\n",
+			plural(skipped, "unused object", "unused objects"), plural(u.unreadable, "process", "processes"))
+	}
+	return nil
+}
+
+func (g *collector) segments(ids []int) error {
+	segs, err := listSegments()
+	if err != nil {
+		return err
+	}
+	for _, s := range segs {
+		if ids != nil && !slices.Contains(ids, s.ID) {
+			continue
+		}
+		if s.Attached > 0 || s.Removed || s.CreatorAlive || s.creator.unknown {
+			continue
+		}
+		last := s.lastUsed()
+		if g.now.Sub(last) < g.olderThan {
+			continue
+		}
+		id := s.ID
+		g.report(fmt.Sprintf("segment %d", s.ID), "key "+s.KeyHex, s.Size,
+			fmt.Sprintf("not attached, creator pid %d %s; last used %s", s.CreatorPID, s.creator, ago(last)),
+			func() error {
+				// Look again: a process may have attached it since.
+				now, err := findSegment(id)
+				if err == nil && (now.Attached > 0 || now.Removed) {
+					return fmt.Errorf("segment %d: left alone: attached since it was listed", id)
+				}
+				return shmfs.RemoveSegment(id)
+			})
+	}
+	return nil
+}
+
+// durationFlag is a time.Duration that also takes days: "7d", "1d12h".
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(s string) error {
+	var days int64
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.ParseInt(s[:i], 10, 32)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 90s, 36h or 7d")
+		}
+		days, s = n, s[i+1:]
+	}
+	var rest time.Duration
+	if s != "" || days == 0 {
+		var err error
+		if rest, err = time.ParseDuration(s); err != nil {
+			return fmt.Errorf("want a duration such as 90s, 36h or 7d")
+		}
+	}
+	v := time.Duration(days)*24*time.Hour + rest
+	if v < 0 {
+		return fmt.Errorf("want a duration of 0 or more")
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
+// idsFlag is a comma-separated list of segment IDs.
+type idsFlag []int
+
+func (l *idsFlag) String() string {
+	var s []string
+	for _, id := range *l {
+		s = append(s, strconv.Itoa(id))
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *idsFlag) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		id, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || id < 0 {
+			return fmt.Errorf("%q is not a segment ID", f)
+		}
+		*l = append(*l, id)
+	}
+	return nil
+}
