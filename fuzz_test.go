@@ -69,6 +69,13 @@ func fop(k shmfstest.OpKind, sel byte, v uint16, n uint16, wh byte) []byte {
 	return []byte{byte(k), sel, big, wh, byte(v), byte(v >> 8), byte(n), byte(n >> 8)}
 }
 
+// peer makes an encoded write or Truncate a peer's (fuzzcheck.Step).
+func peer(op []byte) []byte {
+	// DecodeOps takes the kind modulo the number of kinds (12): keep it.
+	op[0] = 0x80 + (op[0]+4)%12
+	return op
+}
+
 // seq joins a header and operations into one input.
 func seq(header []byte, ops ...[]byte) []byte {
 	b := append([]byte(nil), header...)
@@ -127,6 +134,17 @@ func opsSeeds() [][]byte {
 		// ReadFrom past 32 KiB (io.Copy's buffer), WriteTo from the middle, Sync.
 		seq(nil, fop(kReadFrom, 0, 0, 40000, 5), fop(kSeek, offTwice, 100, 0, whStart), fop(kWriteTo, 0, 0, 0, 0),
 			fop(kWriteTo, 0, 0, 0, 0), fop(kSync, 0, 0, 0, 0), fop(kReadFrom, 0, 0, 0, 0)),
+		// A peer grows the file (write far out, Truncate up), writes inside
+		// it, appends: reads, Seek(End), Stat and WriteTo see it.
+		seq(nil, fop(kRead, 0, 0, 100, 0), peer(fop(kWriteAt, offTwice, 20000, 50, 0)), fop(kReadAt, offTwice, 19990, 100, 0),
+			fop(kSeek, offSmall, 0, 0, whEnd), peer(fop(kTrunc, offEdge, edge1M, 0, 0)), fop(kSeek, offSmall, 0, 0, whEnd),
+			peer(fop(kWrite, 0, 0, 30, 3)), fop(kRead, 0, 0, 50, 0), fop(kStat, 0, 0, 0, 0), fop(kWrite, 0, 0, 5000, 4),
+			peer(fop(kReadFrom, 0, 0, 9000, 1)), fop(kWriteTo, 0, 0, 0, 0)),
+		// A peer's write past the end the File last saw, then the File's own
+		// write and read there.
+		seq(nil, fop(kSeek, offEdge, edge8192, 0, whStart), peer(fop(kWriteAt, offEdge, edge8192, 4097, 2)),
+			fop(kWrite, 0, 0, 10, 0), fop(kReadAt, offEdge, edge4096, 8000, 0), peer(fop(kTrunc, offEdge, edge1T, 0, 0)),
+			fop(kReadAt, offEdge, edge1M, 100, 0), fop(kStat, 0, 0, 0, 0)),
 		// Zero-length calls.
 		seq(nil, fop(kRead, 0, 0, 0, 0), fop(kReadAt, offTwice, 60000, 0, 0), fop(kWrite, 0, 0, 0, 0), fop(kWriteAt, offEdge, edgeMaxInt, 0, 0),
 			fop(kWriteStr, 0, 0, 0, 0), fop(kReadFrom, 0, 0, 0, 0)),
@@ -142,20 +160,23 @@ func FuzzOps(f *testing.F) {
 	// The header picks the open mode (fuzzcheck.Modes; 0x80: the file does
 	// not exist yet) and the initial size (below 32: a table of edges).
 	headers := [][]byte{
-		{0, 12},   // O_RDWR, 11200 bytes
-		{1, 3},    // O_RDWR|O_APPEND, 7 bytes
-		{2, 0},    // O_WRONLY|O_APPEND, empty
-		{3, 9},    // O_RDONLY, 8191 bytes
-		{4, 7},    // O_WRONLY, 4096 bytes
-		{5, 8},    // O_RDWR|O_TRUNC
-		{7, 13},   // O_RDWR|O_APPEND|O_TRUNC
-		{8, 15},   // O_RDONLY|O_TRUNC, 64 KiB
-		{9, 5},    // O_RDWR|O_SYNC
-		{10, 1},   // O_RDWR|O_CREATE|O_EXCL of an existing file: both refuse
-		{0x8a, 0}, // O_RDWR|O_CREATE|O_EXCL of a missing file
-		{0x80, 0}, // O_RDWR of a missing file: both refuse
-		{0x8c, 0}, // O_WRONLY|O_CREATE|O_APPEND of a missing file
-		{0, 200},  // O_RDWR, 7400 bytes
+		{0, 12},    // O_RDWR, 11200 bytes
+		{1, 3},     // O_RDWR|O_APPEND, 7 bytes
+		{2, 0},     // O_WRONLY|O_APPEND, empty
+		{3, 9},     // O_RDONLY, 8191 bytes
+		{4, 7},     // O_WRONLY, 4096 bytes
+		{5, 8},     // O_RDWR|O_TRUNC
+		{7, 13},    // O_RDWR|O_APPEND|O_TRUNC
+		{8, 15},    // O_RDONLY|O_TRUNC, 64 KiB
+		{9, 5},     // O_RDWR|O_SYNC
+		{10, 1},    // O_RDWR|O_CREATE|O_EXCL of an existing file: both refuse
+		{0x8a, 0},  // O_RDWR|O_CREATE|O_EXCL of a missing file
+		{0x80, 0},  // O_RDWR of a missing file: both refuse
+		{0x8c, 0},  // O_WRONLY|O_CREATE|O_APPEND of a missing file
+		{0, 200},   // O_RDWR, 7400 bytes
+		{0x40, 12}, // O_RDWR, 11200 bytes, on disk
+		{0x41, 6},  // O_RDWR|O_APPEND, 4095 bytes, on disk
+		{0x43, 9},  // O_RDONLY, 8191 bytes, on disk
 	}
 	seeds := opsSeeds()
 	for i, h := range headers {
@@ -168,15 +189,18 @@ func FuzzOps(f *testing.F) {
 		f.Add(seq([]byte{0, 12}, s))
 		f.Add(seq([]byte{1, 12}, s))
 	}
+	disk := f.TempDir() // bit 0x40 of the header: a directory on a disk file system
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzRun(t, fuzzcheck.Ops("", data))
+		fuzzRun(t, fuzzcheck.Ops(data, "", disk))
 	})
 }
 
 func FuzzNames(f *testing.F) {
-	// Flag bytes (fuzzcheck.NamesFlag): bits 0-1 access (RDONLY, WRONLY,
-	// RDWR), 0x04 O_CREATE, 0x08 O_EXCL, 0x10 O_TRUNC, 0x20 O_APPEND,
-	// 0x40 also WriteFile, 0x80 "/name" for the package-level calls.
+	// An input is a flag byte and a name (one []byte, so that go-fuzz's
+	// inputs and file2fuzz's seeds fit). Flag bytes (fuzzcheck.NamesFlag):
+	// bits 0-1 access (RDONLY, WRONLY, RDWR), 0x04 O_CREATE, 0x08 O_EXCL,
+	// 0x10 O_TRUNC, 0x20 O_APPEND, 0x40 also WriteFile, 0x80 "/name" for
+	// the package-level calls.
 	const (
 		rdonly  = 0x00
 		wrCreat = 0x01 | 0x04
@@ -199,11 +223,11 @@ func FuzzNames(f *testing.F) {
 	}
 	flags := []byte{rdonly, wrCreat, rwCreat, excl, trunc, apnd, wfile | rwCreat, slash | excl, wfile | slash}
 	for i, n := range names {
-		f.Add(flags[i%len(flags)], n)
-		f.Add(flags[(i+4)%len(flags)], n)
+		f.Add(append([]byte{flags[i%len(flags)]}, n...))
+		f.Add(append([]byte{flags[(i+4)%len(flags)]}, n...))
 	}
 	base := f.TempDir()
-	f.Fuzz(func(t *testing.T, flag byte, name string) {
-		fuzzRun(t, fuzzcheck.Names(base, flag, name))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRun(t, fuzzcheck.NamesInput(base, data))
 	})
 }

@@ -60,6 +60,15 @@ var namesTree = []struct {
 	{"ns/dangling", "symlink", "../created-through-a-link"},
 }
 
+// NamesInput runs one FuzzNames input: its first byte is the flag byte
+// (see NamesFlag), the rest the name. See Names.
+func NamesInput(base string, data []byte) error {
+	if len(data) == 0 {
+		return Names(base, 0, "")
+	}
+	return Names(base, data[0], string(data[1:]))
+}
+
 // Names runs one FuzzNames input. In a fresh tree under base it gives name
 // to Stat, ReadFile, ReadDir, Open, OpenFile (with the flag the input's
 // flag byte decodes to), WriteFile (if the flag byte says so) and Remove

@@ -72,36 +72,70 @@ type OpsSetup struct {
 	Flag    int  // open flag, one of Modes
 	Missing bool // the file does not exist before the open
 	InitLen int  // initial content length (when not Missing)
+	Dir     int  // which of Ops's directories (0 or 1)
 }
 
 func (s OpsSetup) String() string {
+	where := fmt.Sprintf(" in directory %d", s.Dir)
 	if s.Missing {
-		return fmt.Sprintf("OpenFile(%s) of a missing file", ModeName(s.Flag))
+		return fmt.Sprintf("OpenFile(%s) of a missing file%s", ModeName(s.Flag), where)
 	}
-	return fmt.Sprintf("OpenFile(%s) of a %d-byte file", ModeName(s.Flag), s.InitLen)
+	return fmt.Sprintf("OpenFile(%s) of a %d-byte file%s", ModeName(s.Flag), s.InitLen, where)
 }
 
-// DecodeOpsInput splits an Ops input into its setup and its operations:
-// byte 0 picks the mode (low nibble, modulo len(Modes)) and, with bit 0x80,
-// a missing file; byte 1 the initial length; the rest decodes with
-// shmfstest.DecodeOps into at most MaxOps operations.
-func DecodeOpsInput(data []byte) (OpsSetup, []shmfstest.Op) {
+// Step is one operation of an Ops input: on the Files under test, or, if
+// Peer, on a second *os.File open on each of the two objects (a peer
+// process's view): a write, or a Truncate that does not shrink, which the
+// Files under test must then see as *os.File does.
+type Step struct {
+	shmfstest.Op
+	Peer bool
+}
+
+func (s Step) String() string {
+	if s.Peer {
+		return "peer " + s.Op.String()
+	}
+	return s.Op.String()
+}
+
+// peerKinds are the operations a peer makes. A peer's shrinking Truncate
+// is left out: after one, a File may still read the zeros the kernel left
+// in the last page where *os.File reads EOF (see File's documentation).
+var peerKinds = map[shmfstest.OpKind]bool{
+	shmfstest.OpWrite: true, shmfstest.OpWriteAt: true, shmfstest.OpWriteString: true,
+	shmfstest.OpReadFrom: true, shmfstest.OpTruncate: true,
+}
+
+// DecodeOpsInput splits an Ops input into its setup and its steps: byte 0
+// picks the mode (low nibble, modulo len(Modes)), with bit 0x40 the second
+// directory, with bit 0x80 a missing file; byte 1 the initial length; the
+// rest decodes with shmfstest.DecodeOps into at most MaxOps operations,
+// each 8 bytes, where an operation of a kind a peer makes (a write or a
+// Truncate) is a peer's when bit 0x80 of its first byte is set.
+func DecodeOpsInput(data []byte) (OpsSetup, []Step) {
 	var h [2]byte
 	copy(h[:], data)
 	s := OpsSetup{
 		Flag:    Modes[int(h[0]&0x0f)%len(Modes)],
 		Missing: h[0]&0x80 != 0,
 	}
+	if h[0]&0x40 != 0 {
+		s.Dir = 1
+	}
 	if h[1] < 32 {
 		s.InitLen = initLens[int(h[1])%len(initLens)]
 	} else {
 		s.InitLen = int(h[1]) * 37
 	}
-	var ops []shmfstest.Op
+	var steps []Step
 	if len(data) > 2 {
-		ops = shmfstest.DecodeOps(data[2:], MaxOps)
+		for i, op := range shmfstest.DecodeOps(data[2:], MaxOps) {
+			peer := data[2+8*i]&0x80 != 0 && peerKinds[op.Kind]
+			steps = append(steps, Step{op, peer})
+		}
 	}
-	return s, ops
+	return s, steps
 }
 
 // Content is the initial content of n bytes the checks give a file: no
@@ -119,22 +153,27 @@ func Content(n int) []byte {
 // 1 TiB and more).
 const compareWindow = 1 << 20
 
-// Ops runs one FuzzOps input: it opens two files in the namespace
-// directory dir ("" means /dev/shm) with the same mode and content, one
-// through shmfs and one through package os, applies the input's
-// operations to both with shmfstest.Compare, closes both twice, and
-// compares the final contents as package os reads them. Both objects are
-// removed before it returns.
-func Ops(dir string, data []byte) (err error) {
+// Ops runs one FuzzOps input: it opens two files with the same mode and
+// content in one of dirs (bit 0x40 of the input's first byte picks the
+// second; no dirs means /dev/shm), one through shmfs and one through
+// package os, applies the input's operations to both with
+// shmfstest.Compare, with a peer's writes between them, closes both twice,
+// and compares the final contents as package os reads them. Both objects
+// are removed before it returns.
+func Ops(data []byte, dirs ...string) (err error) {
 	if len(data) > MaxOpsInput {
 		return skipf("%d-byte input, more than %d", len(data), MaxOpsInput)
 	}
-	setup, ops := DecodeOpsInput(data)
+	setup, steps := DecodeOpsInput(data)
 	defer func() {
 		if err != nil && !errors.Is(err, ErrSkip) {
-			err = fmt.Errorf("%v: %w\nops: %v", setup, err, ops)
+			err = fmt.Errorf("%v: %w\nsteps: %v", setup, err, steps)
 		}
 	}()
+	dir := ""
+	if len(dirs) > 0 {
+		dir = dirs[setup.Dir%len(dirs)]
+	}
 
 	s, err := shmfstest.NewScratch(dir)
 	if err != nil {
@@ -174,7 +213,51 @@ func Ops(dir string, data []byte) (err error) {
 	defer got.Close()
 	defer want.Close()
 
-	if err := shmfstest.Compare(got, want, ops); err != nil {
+	var peerA, peerB *os.File // opened at the first peer step
+	defer func() {
+		if peerA != nil {
+			peerA.Close()
+			peerB.Close()
+		}
+	}()
+	// Runs of steps between the peer's go through Compare, whose op
+	// numbers count from the run's first step.
+	var run []shmfstest.Op
+	compareRun := func(end int) error {
+		if err := shmfstest.Compare(got, want, run); err != nil {
+			return fmt.Errorf("steps %d to %d: %v", end-len(run), end-1, err)
+		}
+		run = run[:0]
+		return nil
+	}
+	for i, st := range steps {
+		if !st.Peer {
+			run = append(run, st.Op)
+			continue
+		}
+		if err := compareRun(i); err != nil {
+			return err
+		}
+		if peerA == nil {
+			if peerA, err = os.OpenFile(pa, os.O_RDWR, 0); err != nil {
+				return fmt.Errorf("peer: %v", err)
+			}
+			if peerB, err = os.OpenFile(pb, os.O_RDWR, 0); err != nil {
+				peerA.Close()
+				peerA = nil
+				return fmt.Errorf("peer: %v", err)
+			}
+		}
+		if st.Kind == shmfstest.OpTruncate {
+			if fi, err := peerB.Stat(); err != nil || st.Off < fi.Size() {
+				continue // no shrinking
+			}
+		}
+		if err := shmfstest.Compare(peerA, peerB, []shmfstest.Op{st.Op}); err != nil {
+			return fmt.Errorf("step %d (two *os.Files!): %v", i, err)
+		}
+	}
+	if err := compareRun(len(steps)); err != nil {
 		return err
 	}
 	closes := []shmfstest.Op{{Kind: shmfstest.OpClose}, {Kind: shmfstest.OpClose}}
