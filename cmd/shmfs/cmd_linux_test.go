@@ -561,6 +561,7 @@ func TestDemo(t *testing.T) {
 		`parent: created /shmfs-demo-\d+ and wrote "hello from parent pid \d+" through \*shmfs.File\n`,
 		`child:  pid \d+ opened /shmfs-demo-\d+ and read "hello from parent pid \d+"\n`,
 		`parent: read the child's reply at offset 1024: "hello back from child pid \d+"\n`,
+		`parent: shmfs stat: /dev/shm/shmfs-demo-(\d+) is \d+ bytes, -rw\S+, used by 1 process: (\d+) \S+ \((maps it, )?holds it open\)\n`,
 		`ReadAt 64 B: \*shmfs.File \S+/op, \*os.File \S+/op`,
 	} {
 		if !regexp.MustCompile(want).MatchString(r.stdout) {

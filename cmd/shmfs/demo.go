@@ -67,7 +67,10 @@ system call) on the same object. The object is removed at the end.`)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("parent: the object is %d bytes (as ls -l %s shows)\n", fi.Size(), "/dev/shm"+name)
+	ns := newNamespace("")
+	obj := newObject(ns, ns.fsName(name), fi, scanProcesses(ns.root()))
+	fmt.Printf("parent: shmfs stat: %s is %d bytes, %s, used by %s\n",
+		obj.Path, obj.Size, obj.Mode, describeUsers(obj.users))
 
 	// A quick timing: ReadAt of 64 bytes through the mapping and through
 	// a read system call on the same object.
@@ -116,4 +119,23 @@ func demoChild(args []string) error {
 	}
 	_, err = f.WriteAt([]byte(reply), 1024)
 	return err
+}
+
+// describeUsers is "1 process: 1234 shmfs (maps it, holds it open)".
+func describeUsers(users []user1) string {
+	if len(users) == 0 {
+		return "no process"
+	}
+	var list []string
+	for _, u := range users {
+		var how []string
+		if u.Maps {
+			how = append(how, "maps it")
+		}
+		if u.Open {
+			how = append(how, "holds it open")
+		}
+		list = append(list, fmt.Sprintf("%d %s (%s)", u.PID, u.Command, strings.Join(how, ", ")))
+	}
+	return plural(len(users), "process", "processes") + ": " + strings.Join(list, "; ")
 }

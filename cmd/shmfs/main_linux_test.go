@@ -176,7 +176,11 @@ func mkseg(args []string) error {
 // ends).
 func leakedSegment(t *testing.T) int {
 	t.Helper()
-	out, err := shmfstest.Command("mkseg").Output()
+	cmd := shmfstest.Command("mkseg")
+	if raceEnabled {
+		cmd.Env = append(cmd.Env, raceEnv())
+	}
+	out, err := cmd.Output()
 	id, err1 := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil || err1 != nil {
 		t.Fatalf("mkseg: %v %v %q", err, err1, out)
@@ -218,8 +222,16 @@ func runShmfs(t *testing.T, stdin []byte, args ...string) result {
 	return runCmd(t, exec.Command(binary, args...), stdin)
 }
 
+// raceEnv tells a -race binary not to sleep a second before it exits.
+func raceEnv() string {
+	return strings.TrimSpace("GORACE=" + os.Getenv("GORACE") + " atexit_sleep_ms=0")
+}
+
 func runCmd(t *testing.T, cmd *exec.Cmd, stdin []byte) result {
 	t.Helper()
+	if raceEnabled {
+		cmd.Env = append(os.Environ(), raceEnv())
+	}
 	var stdout, stderr bytes.Buffer
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)

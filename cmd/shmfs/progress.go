@@ -95,44 +95,57 @@ func (p *progress) loop() {
 	}
 }
 
-// renderProgress is one line of at most width columns:
+// renderProgress is one line of less than width columns (the last column
+// would make some terminals wrap):
 //
 //	name  45% [=========>           ] 450.0 MiB / 1.0 GiB  312.5 MiB/s  ETA 2s
 //	name  450.0 MiB  312.5 MiB/s  1s                        (unknown total)
+//
+// On a narrow terminal the bar goes first, then the ETA, then the rate.
 func renderProgress(label string, n, total int64, elapsed time.Duration, width int) string {
-	rate := ""
+	room := width - 1
+	rate := "0 B/s"
 	if s := elapsed.Seconds(); s > 0 {
 		rate = humanSize(int64(float64(n)/s)) + "/s"
 	}
 	if total < 0 {
-		return clip(fmt.Sprintf("%s  %s  %s  %s", label, humanSize(n), rate, roughDuration(elapsed)), width)
+		return fit(room, label, humanSize(n), rate, roughDuration(elapsed))
 	}
 	frac := 1.0
 	if total > 0 {
 		frac = min(float64(n)/float64(total), 1)
 	}
-	eta := ""
+	head := fmt.Sprintf("%s %3d%%", label, int(frac*100))
+	tail := []string{humanSize(n) + " / " + humanSize(total), rate}
 	if n > 0 && n < total {
-		eta = "  ETA " + roughDuration(time.Duration(float64(elapsed)*(float64(total-n)/float64(n))))
+		tail = append(tail, "ETA "+roughDuration(time.Duration(float64(elapsed)*(float64(total-n)/float64(n)))))
 	}
-	head := fmt.Sprintf("%s %3d%% ", label, int(frac*100))
-	tail := fmt.Sprintf(" %s / %s  %s%s", humanSize(n), humanSize(total), rate, eta)
-	barWidth := width - 1 - len(head) - len(tail) - 2
-	if barWidth < 10 {
-		return clip(head+strings.TrimSpace(tail), width)
+	text := strings.Join(tail, "  ")
+	const minBar = 10
+	barWidth := room - len(head) - len(text) - len(" [] ")
+	if barWidth < minBar {
+		return fit(room, append([]string{head}, tail...)...)
 	}
 	fill := int(frac * float64(barWidth))
 	bar := strings.Repeat("=", fill)
 	if fill < barWidth {
 		bar += ">" + strings.Repeat(" ", barWidth-fill-1)
 	}
-	return head + "[" + bar + "]" + tail
+	return head + " [" + bar + "] " + text
 }
 
-// clip cuts s to width-1 columns (the last column would wrap some terminals).
-func clip(s string, width int) string {
-	if width > 1 && len(s) > width-1 {
-		return s[:width-1]
+// fit joins as many of parts, from the first, as fit in room columns, two
+// spaces apart; the first is cut if it alone is too long.
+func fit(room int, parts ...string) string {
+	s := parts[0]
+	for _, p := range parts[1:] {
+		if len(s)+2+len(p) > room {
+			break
+		}
+		s += "  " + p
+	}
+	if room > 0 && len(s) > room {
+		s = s[:room]
 	}
 	return s
 }

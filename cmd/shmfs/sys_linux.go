@@ -39,8 +39,7 @@ func statOf(fi fs.FileInfo) sysStat {
 
 // scanProcesses finds the processes that map (/proc/PID/maps) or hold open
 // (/proc/PID/fd) files of the directory root. Processes it may not inspect
-// (another user's, unless run as root) are counted in unreadable. The
-// calling process itself is left out.
+// (another user's, unless run as root) are counted in unreadable.
 func scanProcesses(root string) *procUsage {
 	u := newUsage(root)
 	var rootKey fileKey
@@ -58,10 +57,9 @@ func scanProcesses(root string) *procUsage {
 		u.unreadable = -1
 		return u
 	}
-	self := os.Getpid()
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+		if err != nil {
 			continue
 		}
 		var comm string
@@ -274,10 +272,9 @@ func segmentUsers() (map[int][]user1, int) {
 		return users, -1
 	}
 	unreadable := 0
-	self := os.Getpid()
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+		if err != nil {
 			continue
 		}
 		seen := map[int]bool{}
