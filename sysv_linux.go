@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -162,14 +161,10 @@ func attachSegment(id int, name string, flag int) (*File, error) {
 		}
 		return nil, &fs.PathError{Op: "shmat", Path: name, Err: err}
 	}
-	size := len(data)
-	// shmat maps whole pages, and the core msyncs whole pages (Sync):
-	// the slice covers the last page too. shmdt needs only its start.
-	if n := (size + int(pageSize) - 1) &^ (int(pageSize) - 1); n > size {
-		data = unsafe.Slice(&data[0], n)
-	}
+	// data is exactly what shmat gave, segsz bytes long: shmdt needs it,
+	// and the core never touches past the size.
 	m := &mapping{fd: -1, shmid: id, fixed: true, noRemap: true, detach: unix.SysvShmDetach, data: data}
-	m.size.Store(int64(size))
+	m.size.Store(int64(len(data)))
 	return newFile(name, m, acc, false), nil
 }
 
