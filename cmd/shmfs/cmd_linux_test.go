@@ -60,8 +60,10 @@ func TestWriteCat(t *testing.T) {
 	if got := readObject(t, name); !bytes.Equal(got, data) {
 		t.Fatalf("write: the object holds %d bytes, not the %d written", len(got), len(data))
 	}
-	if r := ok(t, nil, "cat", "/"+name); r.stdout != string(data) {
-		t.Fatalf("cat: %d bytes, want %d", len(r.stdout), len(data))
+	for _, spelling := range []string{name, "/" + name, "/dev/shm/" + name} {
+		if r := ok(t, nil, "cat", spelling); r.stdout != string(data) {
+			t.Fatalf("cat %s: %d bytes, want %d", spelling, len(r.stdout), len(data))
+		}
 	}
 
 	// Truncated when written again; -append adds.

@@ -30,7 +30,9 @@ Gc finds shared memory that has leaked:
 By default gc only prints what it would remove, one line per object or
 segment, starting "would remove object PATH" or "would remove segment ID".
 With -f it removes them (shm_unlink, IPC_RMID) and prints "removed ..."
-lines instead. A summary goes to standard error.
+lines instead. A summary goes to standard error. (A process may open an
+object between the check and its removal: it keeps working, as after any
+shm_unlink, but the name is gone. A segment is checked again just before.)
 
 With -older-than, an object is a leak only if it has not been modified,
 read or changed for that long, a segment only if it has not been attached,
@@ -155,6 +157,9 @@ func (g *collector) objects(ns namespace, prefix string) error {
 
 func (g *collector) segments(ids []int) error {
 	segs, err := listSegments()
+	if noSysV(err) {
+		return nil // no System V IPC, no leaked segments
+	}
 	if err != nil {
 		return err
 	}

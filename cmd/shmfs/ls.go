@@ -56,9 +56,13 @@ Segments, with exact sizes and RFC 3339 times.`)
 		out.Errors = append(out.Errors, objErr.Error())
 	}
 	segs, segErr := listSegments()
-	if segErr == nil {
+	segNote := ""
+	switch {
+	case segErr == nil:
 		out.Segments = segs
-	} else {
+	case noSysV(segErr):
+		segNote, segErr = " none (this kernel has no System V IPC)", nil
+	default:
 		out.Errors = append(out.Errors, segErr.Error())
 	}
 	if *jsonOut {
@@ -68,13 +72,14 @@ Segments, with exact sizes and RFC 3339 times.`)
 		}
 		os.Stdout.Write(append(b, '\n'))
 	} else {
-		printLs(&out, objErr == nil, segErr == nil)
+		printLs(&out, objErr == nil, segErr == nil, segNote)
 	}
 	return errors.Join(objErr, segErr)
 }
 
-// printLs prints ls's tables, leaving out a section that could not be listed.
-func printLs(out *lsOutput, objects, segments bool) {
+// printLs prints ls's tables, leaving out a section that could not be
+// listed; segNote replaces the segments' table if not "".
+func printLs(out *lsOutput, objects, segments bool, segNote string) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
 	switch {
 	case !objects:
@@ -108,6 +113,8 @@ func printLs(out *lsOutput, objects, segments bool) {
 	}
 	switch {
 	case !segments:
+	case segNote != "":
+		fmt.Fprintf(w, "System V shared-memory segments:%s\n", segNote)
 	case len(out.Segments) == 0:
 		fmt.Fprintf(w, "System V shared-memory segments: none\n")
 	default:

@@ -19,7 +19,7 @@
 //	shmfs demo                                a parent and a child process share one object
 //
 // Names are POSIX shared-memory names, with or without the leading slash
-// ("/orders" or "orders"). With -dir, names are paths under that directory,
+// ("/orders" or "orders"), or paths in /dev/shm ("/dev/shm/orders"). With -dir, names are paths under that directory,
 // which is then used as the namespace instead of /dev/shm (shmfs.NewFS).
 //
 // Run "shmfs help <command>" or "shmfs <command> -h" for a command's flags.

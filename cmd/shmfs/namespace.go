@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,9 +50,20 @@ func (ns namespace) path(name string) string {
 // the POSIX spelling "/name" loses its slash.
 func (ns namespace) fsName(name string) string {
 	if ns.dir == "" {
-		return strings.TrimPrefix(name, "/")
+		return strings.TrimPrefix(ns.name(name), "/")
 	}
 	return name
+}
+
+// name is the object an argument names. In the system namespace that is a
+// POSIX name ("/name" or "name") or the object's path ("/dev/shm/name").
+func (ns namespace) name(arg string) string {
+	if ns.dir == "" {
+		if rest, ok := strings.CutPrefix(arg, systemDir+"/"); ok && rest != "" {
+			return rest
+		}
+	}
+	return arg
 }
 
 // checkName refuses, in the system namespace, what shm_open would refuse.
@@ -66,6 +79,7 @@ func (ns namespace) checkName(op, name string) error {
 }
 
 func (ns namespace) openFile(name string, flag int, perm fs.FileMode) (*shmfs.File, error) {
+	name = ns.name(name)
 	if ns.dir == "" {
 		return shmfs.OpenFile(name, flag, perm)
 	}
@@ -73,6 +87,7 @@ func (ns namespace) openFile(name string, flag int, perm fs.FileMode) (*shmfs.Fi
 }
 
 func (ns namespace) remove(name string) error {
+	name = ns.name(name)
 	if ns.dir == "" {
 		return shmfs.Remove(name)
 	}
@@ -80,6 +95,7 @@ func (ns namespace) remove(name string) error {
 }
 
 func (ns namespace) stat(name string) (fs.FileInfo, error) {
+	name = ns.name(name)
 	if err := ns.checkName("stat", name); err != nil {
 		return nil, err
 	}
@@ -258,6 +274,12 @@ func listSegments() ([]segment, error) {
 		list[i] = newSegment(s)
 	}
 	return list, nil
+}
+
+// noSysV says whether err, from listSegments, means that the kernel has
+// no System V IPC (no /proc/sysvipc/shm).
+func noSysV(err error) bool {
+	return runtime.GOOS == "linux" && errors.Is(err, fs.ErrNotExist)
 }
 
 // findSegment returns the segment with the given ID.
