@@ -11,6 +11,7 @@ package shmfs_test
 // puts the implementations side by side. The impls:
 //
 //	shmfs  a POSIX shared-memory object in /dev/shm (shmfs.Create/Open)
+//	sysv   a System V segment (shmfs.OpenSegment/AttachSegment)
 //	memfd  a memory file (shmfs.MemFile)
 //	os     *os.File on the same /dev/shm object as shmfs (pread/pwrite)
 //	copy   copy() to or from a []byte on the Go heap: no locks, no checks
@@ -26,6 +27,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/shmfs/shmfs"
@@ -115,6 +117,7 @@ type benchFixture struct {
 	name  string // the shmfs object's name, for shmfs.Open
 	path  string // its path, for os.Open
 	shm   *shmfs.File
+	segID int // the System V segment's ID, or -1
 	mem   *shmfs.File
 	impls []benchImpl
 }
@@ -122,7 +125,7 @@ type benchFixture struct {
 func newBenchFixture(b *testing.B, size int64) *benchFixture {
 	b.Helper()
 	s := scratch(b, "")
-	fx := &benchFixture{name: s.Name("bench"), path: s.Path("bench")}
+	fx := &benchFixture{name: s.Name("bench"), path: s.Path("bench"), segID: -1}
 	var err error
 	if fx.shm, err = shmfs.Create(fx.name); err != nil {
 		b.Fatal(err)
@@ -137,19 +140,55 @@ func newBenchFixture(b *testing.B, size int64) *benchFixture {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { fx.mem.Close() })
-	fx.impls = []benchImpl{
-		{"shmfs", fx.shm},
-		{"memfd", fx.mem},
-		{"os", o},
-		{"copy", &benchSlice{b: make([]byte, 0, size)}},
+	fx.impls = []benchImpl{{"shmfs", fx.shm}}
+	if seg := benchSegment(b, size); seg != nil {
+		fx.segID = benchSegID(b, seg)
+		fx.impls = append(fx.impls, benchImpl{"sysv", seg})
 	}
-	benchFill(b, fx.shm, size)
-	benchFill(b, fx.mem, size)
-	benchFill(b, fx.impls[len(fx.impls)-1].f, size)
+	fx.impls = append(fx.impls,
+		benchImpl{"memfd", fx.mem},
+		benchImpl{"os", o},
+		benchImpl{"copy", &benchSlice{b: make([]byte, 0, size)}},
+	)
+	for _, im := range fx.impls {
+		if im.name != "os" { // os is the shmfs object
+			benchFill(b, im.f, size)
+		}
+	}
 	for _, im := range fx.impls {
 		benchWarm(b, im.f, size)
 	}
 	return fx
+}
+
+// benchSegment returns a new IPC_PRIVATE System V segment of size bytes,
+// removed when b ends, or nil where there are none.
+func benchSegment(b *testing.B, size int64) *shmfs.File {
+	b.Helper()
+	seg, err := shmfs.OpenSegment(shmfs.IPC_PRIVATE, int(size), os.O_RDWR, 0600)
+	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.ENOSYS) {
+		b.Logf("no System V segments: %v", err)
+		return nil
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := benchSegID(b, seg)
+	b.Cleanup(func() {
+		seg.Close()
+		if err := shmfs.RemoveSegment(id); err != nil {
+			b.Errorf("RemoveSegment(%d): %v", id, err)
+		}
+	})
+	return seg
+}
+
+func benchSegID(b *testing.B, seg *shmfs.File) int {
+	fi, err := seg.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Sys().(*shmfs.SegmentInfo).ID
 }
 
 // benchFill writes size bytes of a pattern to f.
@@ -318,12 +357,21 @@ func BenchmarkReadAtParallel(b *testing.B) {
 	for _, n := range []int{64, 4 << 10} {
 		for _, im := range fx.impls {
 			b.Run(fmt.Sprintf("obj=%dMiB/size=%d/impl=%s", benchObjSize>>20, n, im.name), func(b *testing.B) {
+				// Each goroutine has its own offsets and buffer, made
+				// before the timer starts.
+				var bufs [64][]byte
+				var offTabs [64][]int64
+				for i := range offTabs {
+					offTabs[i] = benchOffsets(uint64(i+1), benchObjSize, n)
+					bufs[i] = make([]byte, n)
+				}
+				var next atomic.Uint64
 				b.SetBytes(int64(n))
 				b.ReportAllocs()
-				var seed atomic.Uint64
+				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
-					offs := benchOffsets(seed.Add(1), benchObjSize, n)
-					buf := make([]byte, n)
+					g := (next.Add(1) - 1) % uint64(len(offTabs))
+					offs, buf := offTabs[g], bufs[g]
 					i := 0
 					for pb.Next() {
 						if _, err := im.f.ReadAt(buf, offs[i&(len(offs)-1)]); err != nil {
@@ -347,9 +395,13 @@ func BenchmarkOpenReadClose(b *testing.B) {
 		open func() (io.ReadCloser, error)
 	}{
 		{"shmfs", func() (io.ReadCloser, error) { return shmfs.Open(fx.name) }},
+		{"sysv", func() (io.ReadCloser, error) { return shmfs.AttachSegment(fx.segID, os.O_RDONLY) }},
 		{"os", func() (io.ReadCloser, error) { return os.Open(fx.path) }},
 	}
 	for _, o := range opens {
+		if o.name == "sysv" && fx.segID < 0 {
+			continue
+		}
 		b.Run("size=64/impl="+o.name, func(b *testing.B) {
 			buf := make([]byte, 64)
 			b.ReportAllocs()
@@ -391,6 +443,7 @@ func BenchmarkScan(b *testing.B) {
 		open func() (io.ReadCloser, error)
 	}{
 		{"shmfs", func() (io.ReadCloser, error) { return shmfs.Open(fx.name) }},
+		{"sysv", func() (io.ReadCloser, error) { return shmfs.AttachSegment(fx.segID, os.O_RDONLY) }},
 		{"os", func() (io.ReadCloser, error) { return os.Open(fx.path) }},
 	}
 	scan := func(b *testing.B, f io.ReaderAt, buf []byte) {
@@ -402,6 +455,9 @@ func BenchmarkScan(b *testing.B) {
 	}
 	for _, pages := range []string{"cold", "warm"} {
 		for _, o := range opens {
+			if o.name == "sysv" && fx.segID < 0 {
+				continue
+			}
 			b.Run(fmt.Sprintf("pages=%s/impl=%s", pages, o.name), func(b *testing.B) {
 				buf := make([]byte, chunk)
 				b.SetBytes(size)
