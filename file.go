@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 )
@@ -103,7 +102,7 @@ func (f *File) Read(b []byte) (n int, err error) {
 		return 0, nil
 	}
 	if f.acc == os.O_WRONLY {
-		return 0, f.wrapErr("read", syscall.EBADF)
+		return 0, f.wrapErr("read", errBadFD)
 	}
 	f.posMu.Lock()
 	n, err = f.m.readAt(b, f.pos)
@@ -133,7 +132,7 @@ func (f *File) ReadAt(b []byte, off int64) (n int, err error) {
 		return 0, f.wrapErr("read", fs.ErrClosed)
 	}
 	if f.acc == os.O_WRONLY {
-		return 0, f.wrapErr("read", syscall.EBADF)
+		return 0, f.wrapErr("read", errBadFD)
 	}
 	n, err = f.m.readAt(b, off)
 	return n, f.wrapErr("read", err)
@@ -153,7 +152,7 @@ func (f *File) Write(b []byte) (n int, err error) {
 		return 0, f.wrapErr("write", fs.ErrClosed)
 	}
 	if f.acc == os.O_RDONLY {
-		return 0, f.wrapErr("write", syscall.EBADF)
+		return 0, f.wrapErr("write", errBadFD)
 	}
 	if len(b) == 0 {
 		return 0, nil
@@ -163,7 +162,7 @@ func (f *File) Write(b []byte) (n int, err error) {
 		if f.pos > math.MaxInt64-int64(len(b)) {
 			// write(2) checks the descriptor's offset even with O_APPEND.
 			f.posMu.Unlock()
-			return 0, f.wrapErr("write", syscall.EINVAL)
+			return 0, f.wrapErr("write", errInval)
 		}
 		var end int64
 		n, end, err = f.m.appendWrite(b)
@@ -204,7 +203,7 @@ func (f *File) WriteAt(b []byte, off int64) (n int, err error) {
 		return 0, f.wrapErr("write", fs.ErrClosed)
 	}
 	if f.acc == os.O_RDONLY {
-		return 0, f.wrapErr("write", syscall.EBADF)
+		return 0, f.wrapErr("write", errBadFD)
 	}
 	n, err = f.m.writeAt(b, off)
 	return n, f.wrapErr("write", err)
@@ -269,7 +268,7 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 // file, 1 means relative to the current offset, and 2 means relative to the
 // end (re-read from the object, so a peer's growth counts). It returns the
 // new offset and an error, if any. A negative result or an unknown whence is
-// an error wrapping syscall.EINVAL, and the offset does not move.
+// an error wrapping errInval, and the offset does not move.
 func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 	if err := f.checkValid("seek"); err != nil {
 		return 0, err
@@ -287,7 +286,7 @@ func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 			return f.pos, nil
 		}
 		if (offset > 0 && f.pos > math.MaxInt64-offset) || (offset < 0 && f.pos+offset < 0) {
-			return 0, f.wrapErr("seek", syscall.EINVAL)
+			return 0, f.wrapErr("seek", errInval)
 		}
 		ret = f.pos + offset
 	default:
@@ -299,7 +298,7 @@ func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 		}
 	}
 	if ret < 0 {
-		return 0, f.wrapErr("seek", syscall.EINVAL)
+		return 0, f.wrapErr("seek", errInval)
 	}
 	if ret > 1<<40 && whence != io.SeekEnd {
 		// Past 1 TiB a file system's own limit (s_maxbytes) may refuse
@@ -452,23 +451,23 @@ func (m *mapping) seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekEnd:
 		if (offset > 0 && size > math.MaxInt64-offset) || size+offset < 0 {
-			return 0, syscall.EINVAL
+			return 0, errInval
 		}
 		return size + offset, nil
 	case seekData, seekHole:
 		// A segment or a private view is all data.
 		if offset < 0 {
-			return 0, syscall.EINVAL
+			return 0, errInval
 		}
 		if offset >= size {
-			return 0, syscall.ENXIO
+			return 0, errNoData
 		}
 		if whence == seekData {
 			return offset, nil
 		}
 		return size, nil
 	}
-	return 0, syscall.EINVAL
+	return 0, errInval
 }
 
 // checkOffset reports whether the file system accepts off as an offset.

@@ -2,6 +2,7 @@ package shmfs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -204,7 +205,12 @@ func (m *mapping) readAt(p []byte, off int64) (int, error) {
 			return 0, fs.ErrClosed
 		}
 		if off > math.MaxInt64-int64(len(p)) {
-			// off+len overflows: the kernel decides (EINVAL).
+			// off+len overflows: pread says EINVAL, and so do we where
+			// there is no descriptor to ask.
+			if m.fd < 0 || m.private {
+				m.mu.RUnlock()
+				return 0, errInval
+			}
 			n, err := m.preadFull(p, off)
 			m.mu.RUnlock()
 			return n, err
@@ -374,7 +380,7 @@ func (m *mapping) writeAt(p []byte, off int64) (int, error) {
 var errPrivateGrow = errors.New("a private (copy-on-write) view cannot grow past the object's size")
 
 // errPrivateSize: nor can it change its size at all.
-var errPrivateSize = errors.Join(errors.ErrUnsupported, errors.New("a private (copy-on-write) view cannot change the object's size"))
+var errPrivateSize = fmt.Errorf("a private (copy-on-write) view cannot change the object's size: %w", errors.ErrUnsupported)
 
 // errSegmentFull is returned by a write that reaches past a fixed-size
 // segment's end; the bytes that fit are written.
@@ -417,7 +423,7 @@ func (m *mapping) appendWrite(p []byte) (n int, end int64, err error) {
 	retried := false
 	for {
 		k, err := sysWrite(m.fd, p[n:])
-		if err == syscall.EINVAL && n == 0 && !retried {
+		if err == errInval && n == 0 && !retried {
 			// write(2) checks the descriptor's kernel offset for overflow
 			// even with O_APPEND, and that offset is not the File's (a Seek
 			// may have left it anywhere; File has already checked its own).
@@ -473,7 +479,7 @@ func (m *mapping) truncate(size int64) error {
 }
 
 // errFixedSize: a System V segment's size is set when it is created.
-var errFixedSize = errors.Join(errors.ErrUnsupported, errors.New("a System V segment's size is fixed"))
+var errFixedSize = fmt.Errorf("a System V segment's size is fixed: %w", errors.ErrUnsupported)
 
 // stat returns the real size, refreshing the cache.
 func (m *mapping) currentSize() (int64, error) {

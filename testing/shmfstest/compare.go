@@ -22,7 +22,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"syscall"
 )
 
 // File is what Compare drives: the methods *os.File and *shmfs.File share.
@@ -310,9 +309,8 @@ func class(err error, opt Options) string {
 			matched = true
 		}
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		parts = append(parts, "errno="+errnoName(errno))
+	if e, ok := errnoClass(err); ok {
+		parts = append(parts, "errno="+e)
 		matched = true
 	}
 	if !matched {
@@ -327,10 +325,6 @@ func class(err error, opt Options) string {
 		parts = append(parts, fmt.Sprintf("%q", inner.Error()))
 	}
 	return strings.Join(parts, " ")
-}
-
-func errnoName(e syscall.Errno) string {
-	return fmt.Sprintf("%d(%s)", uintptr(e), e.Error())
 }
 
 // Edge offsets and sizes the decoders draw from: zero, page edges, EOF-ish

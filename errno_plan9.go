@@ -1,0 +1,11 @@
+package shmfs
+
+import "syscall"
+
+// Plan 9 has error strings, not errnos; nothing is ever opened there, but
+// the portable code must compile.
+var (
+	errBadFD  error = syscall.ErrorString("bad file descriptor")
+	errInval  error = syscall.ErrorString("invalid argument")
+	errNoData error = syscall.ErrorString("no such device or address")
+)

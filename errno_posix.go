@@ -1,0 +1,12 @@
+//go:build !plan9
+
+package shmfs
+
+import "syscall"
+
+// The errnos the portable code returns, as *os.File would.
+var (
+	errBadFD  error = syscall.EBADF  // the access mode forbids the call
+	errInval  error = syscall.EINVAL // a bad offset or whence
+	errNoData error = syscall.ENXIO  // SEEK_DATA/SEEK_HOLE past the end
+)
