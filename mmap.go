@@ -136,24 +136,6 @@ func guardedCopy(dst, src []byte) (ok bool) {
 	return true
 }
 
-// guardedZero zeroes b with the fault guard on.
-func guardedZero(b []byte) (ok bool) {
-	old := debug.SetPanicOnFault(true)
-	defer func() {
-		debug.SetPanicOnFault(old)
-		if r := recover(); r != nil {
-			if _, isFault := r.(interface{ Addr() uintptr }); isFault {
-				faults.Add(1)
-				ok = false
-				return
-			}
-			panic(r)
-		}
-	}()
-	clear(b)
-	return true
-}
-
 // storeMax raises m.size to at least n.
 func (m *mapping) storeMax(n int64) {
 	for {
