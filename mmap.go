@@ -44,16 +44,15 @@ type mapping struct {
 
 	size atomic.Int64 // last known size of the object
 
-	fd       int  // descriptor, or -1 (a System V segment has none)
-	prot     int  // protection the mapping was made with
-	flags    int  // mmap flags (MAP_SHARED or MAP_PRIVATE)
-	fixed    bool // the size never changes (System V segment)
-	private  bool // copy-on-write view: writes never reach the object
-	fsKind   atomic.Int32
-	detach   func([]byte) error // how to drop data (munmap, or shmdt)
-	shmid    int                // System V segment id, or -1
-	noRemap  bool               // the mapping cannot be moved or resized
-	fdClosed bool               // the descriptor belongs to someone else
+	fd      int  // descriptor, or -1 (a System V segment has none)
+	prot    int  // protection the mapping was made with
+	flags   int  // mmap flags (MAP_SHARED or MAP_PRIVATE)
+	fixed   bool // the size never changes (System V segment)
+	private bool // copy-on-write view: writes never reach the object
+	fsKind  atomic.Int32
+	detach  func([]byte) error // how to drop data (munmap, or shmdt)
+	shmid   int                // System V segment id, or -1
+	noRemap bool               // the mapping cannot be moved or resized
 
 	writeThrough bool // O_SYNC/O_DSYNC: writes go through pwrite, which honours them
 
@@ -133,24 +132,6 @@ func guardedCopy(dst, src []byte) (ok bool) {
 		}
 	}()
 	copy(dst, src)
-	return true
-}
-
-// guardedZero zeroes b with the fault guard on.
-func guardedZero(b []byte) (ok bool) {
-	old := debug.SetPanicOnFault(true)
-	defer func() {
-		debug.SetPanicOnFault(old)
-		if r := recover(); r != nil {
-			if _, isFault := r.(interface{ Addr() uintptr }); isFault {
-				faults.Add(1)
-				ok = false
-				return
-			}
-			panic(r)
-		}
-	}()
-	clear(b)
 	return true
 }
 
@@ -538,7 +519,7 @@ func (m *mapping) close() error {
 		err = m.detach(m.data)
 		m.data = nil
 	}
-	if m.fd >= 0 && !m.fdClosed {
+	if m.fd >= 0 {
 		if cerr := sysClose(m.fd); err == nil {
 			err = cerr
 		}
