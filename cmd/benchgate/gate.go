@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -119,10 +120,12 @@ func Compare(old, new *Set, cfg Config) (*Report, error) {
 		if ov != nil {
 			row.Old = benchmath.NewSample(append([]float64(nil), ov...), &th)
 			row.OldSum = benchmath.AssumeNothing.Summary(row.Old, 0.95)
+			rep.warn(row.OldSum.Warnings)
 		}
 		if nv != nil {
 			row.New = benchmath.NewSample(append([]float64(nil), nv...), &th)
 			row.NewSum = benchmath.AssumeNothing.Summary(row.New, 0.95)
+			rep.warn(row.NewSum.Warnings)
 		}
 		if row.Old != nil && row.New != nil {
 			both++
@@ -132,9 +135,7 @@ func Compare(old, new *Set, cfg Config) (*Report, error) {
 			}
 			worse := row.Delta * 100 * float64(-better) // > 0: worse
 			row.Regression = row.Cmp.P < cfg.Alpha && worse > cfg.MaxPct
-			for _, w := range row.Cmp.Warnings {
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %v", row.Name, w))
-			}
+			rep.warn(row.Cmp.Warnings)
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -142,6 +143,16 @@ func Compare(old, new *Set, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("no benchmark has %s values in both %s and %s", unit, old.Label, new.Label)
 	}
 	return rep, nil
+}
+
+// warn adds warnings about the statistics, each message once.
+func (r *Report) warn(errs []error) {
+	for _, err := range errs {
+		msg := err.Error()
+		if !slices.Contains(r.Warnings, msg) {
+			r.Warnings = append(r.Warnings, msg)
+		}
+	}
 }
 
 // Regressions returns the rows that fail the gate.

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 func main() {
@@ -66,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "benchgate: %v\n", err)
 		return 2
+	}
+	if o, n := filepath.Base(oldSet.Label), filepath.Base(newSet.Label); o != n {
+		oldSet.Label, newSet.Label = o, n // the table's column heads
 	}
 	rep, err := Compare(oldSet, newSet, cfg)
 	if err != nil {
