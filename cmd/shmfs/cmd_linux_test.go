@@ -430,9 +430,18 @@ func TestGCDryRun(t *testing.T) {
 	if got := gcLines(r.stdout, unused, segName(leaked)); len(got) != 1 {
 		t.Errorf("gc -prefix -sysv=false: want the unused object only:\n%s", r.stdout)
 	}
-	r = ok(t, nil, "gc", "-posix=false", "-id", strconv.Itoa(leaked))
+	// Narrowing one kind down leaves the other out.
+	r = ok(t, nil, "gc", "-id", strconv.Itoa(leaked))
 	if got := gcLines(r.stdout, "object ", "segment "); len(got) != 1 || !strings.Contains(got[0], segName(leaked)) {
-		t.Errorf("gc -posix=false -id: want the leaked segment only:\n%s", r.stdout)
+		t.Errorf("gc -id: want the leaked segment only:\n%s", r.stdout)
+	}
+	r = ok(t, nil, "gc", "-prefix", prefix)
+	if got := gcLines(r.stdout, "object ", "segment "); len(got) != 1 || !strings.Contains(got[0], unused) {
+		t.Errorf("gc -prefix: want the unused object only:\n%s", r.stdout)
+	}
+	r = ok(t, nil, "gc", "-prefix", prefix, "-sysv")
+	if got := gcLines(r.stdout, unused, segName(leaked)); len(got) != 2 {
+		t.Errorf("gc -prefix -sysv: want the unused object and the leaked segment:\n%s", r.stdout)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -16,7 +17,7 @@ func init() {
 }
 
 func gc(args []string) error {
-	fl := newFlagSet("gc", "shmfs gc [-f] [-older-than duration] [-dir dir] [-prefix prefix] [-posix=false]\n         [-sysv=false] [-id ids]", `
+	fl := newFlagSet("gc", "shmfs gc [-f] [-older-than duration] [-dir dir] [-prefix prefix] [-id ids]\n         [-posix=bool] [-sysv=bool]", `
 Gc finds shared memory that has leaked:
 
   - POSIX shared-memory objects (the files in `+systemDir+`, or under -dir)
@@ -34,6 +35,11 @@ lines instead. A summary goes to standard error. (A process may open an
 object between the check and its removal: it keeps working, as after any
 shm_unlink, but the name is gone. A segment is checked again just before.)
 
+-dir, -prefix and -id narrow the search down. Narrowing one kind down
+leaves the other out, unless it is narrowed down too or asked for with
+-posix or -sysv: "shmfs gc -f -id 5" removes segment 5 at most, and
+"shmfs gc -f -prefix myapp-" only objects whose names start with myapp-.
+
 With -older-than, an object is a leak only if it has not been modified,
 read or changed for that long, a segment only if it has not been attached,
 detached or changed for that long. Durations are Go durations (90s, 36h)
@@ -43,8 +49,8 @@ or days (7d).`)
 	fl.Var(&older, "older-than", "only what has not been used for `duration`")
 	dir := dirFlag(fl)
 	prefix := fl.String("prefix", "", "only the objects whose names start with `prefix`")
-	posix := fl.Bool("posix", true, "look for POSIX objects")
-	sysv := fl.Bool("sysv", true, "look for System V segments")
+	posix := fl.Bool("posix", true, "look for POSIX objects (see above for the default)")
+	sysv := fl.Bool("sysv", true, "look for System V segments (see above for the default)")
 	var ids idsFlag
 	fl.Var(&ids, "id", "only the segments with these `ids` (comma-separated)")
 	if err := parseFlags(fl, args); err != nil {
@@ -52,6 +58,17 @@ or days (7d).`)
 	}
 	if fl.NArg() > 0 {
 		return usagef(fl, "unexpected argument %q", fl.Arg(0))
+	}
+	// Narrowing one kind down leaves the other out, unless it is narrowed
+	// down too or asked for: "gc -f -id 5" removes segment 5 at most.
+	set := map[string]bool{}
+	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	objNarrow, segNarrow := set["dir"] || set["prefix"], set["id"]
+	if objNarrow && !segNarrow && !set["sysv"] {
+		*sysv = false
+	}
+	if segNarrow && !objNarrow && !set["posix"] {
+		*posix = false
 	}
 	g := &collector{force: *force, olderThan: time.Duration(older), now: time.Now()}
 	var errs []error

@@ -14,7 +14,7 @@
 //	shmfs write -segment [-q] id              copy standard input into a segment
 //	shmfs rm [-dir dir] name...               remove objects (shm_unlink)
 //	shmfs rm -segment id...                   remove segments (IPC_RMID)
-//	shmfs gc [-f] [-older-than d] [-dir dir] [-prefix p] [-posix=false] [-sysv=false] [-id ids]
+//	shmfs gc [-f] [-older-than d] [-dir dir] [-prefix p] [-id ids] [-posix=bool] [-sysv=bool]
 //	                                          find (and with -f remove) leaked shared memory
 //	shmfs demo                                a parent and a child process share one object
 //
