@@ -4,23 +4,25 @@
 //
 // Usage:
 //
-//	shmfs ls [-json] [-dir dir]               list objects and segments, and who uses them
-//	shmfs stat [-dir dir] name...             every field of an object
-//	shmfs stat -segment id...                 every field of a segment
-//	shmfs cat [-dir dir] [-q] name            copy an object to standard output
-//	shmfs cat -segment [-q] id                copy a segment to standard output
+//	shmfs ls [-json] [-dir dir]            list objects and segments, and who uses them
+//	shmfs stat [-dir dir] name...          every field of objects
+//	shmfs stat -segment id...              every field of segments
+//	shmfs cat [-dir dir] [-q] name...      copy objects to standard output
+//	shmfs cat -segment [-q] id...          copy segments to standard output
 //	shmfs write [-dir dir] [-append] [-perm mode] [-q] name
-//	                                          copy standard input to an object
-//	shmfs write -segment [-q] id              copy standard input into a segment
-//	shmfs rm [-dir dir] name...               remove objects (shm_unlink)
-//	shmfs rm -segment id...                   remove segments (IPC_RMID)
+//	                                       copy standard input to an object
+//	shmfs write -segment [-q] id           copy standard input into a segment
+//	shmfs rm [-dir dir] [-f] name...       remove objects (shm_unlink)
+//	shmfs rm -segment [-f] id...           remove segments (IPC_RMID)
 //	shmfs gc [-f] [-older-than d] [-dir dir] [-prefix p] [-id ids] [-posix=bool] [-sysv=bool]
-//	                                          find (and with -f remove) leaked shared memory
-//	shmfs demo                                a parent and a child process share one object
+//	                                       find (and with -f remove) leaked shared memory
+//	shmfs demo                             a parent and a child process share one object
 //
 // Names are POSIX shared-memory names, with or without the leading slash
-// ("/orders" or "orders"), or paths in /dev/shm ("/dev/shm/orders"). With -dir, names are paths under that directory,
-// which is then used as the namespace instead of /dev/shm (shmfs.NewFS).
+// ("/orders" or "orders"), or paths in /dev/shm ("/dev/shm/orders").
+// With -dir, names are paths under that directory, which is then the
+// namespace instead of /dev/shm (shmfs.NewFS). Segments are named by ID,
+// as ls shows it.
 //
 // Run "shmfs help <command>" or "shmfs <command> -h" for a command's flags.
 // Errors go to standard error; the exit status is 0 on success, 1 on
