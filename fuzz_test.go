@@ -231,3 +231,61 @@ func FuzzNames(f *testing.F) {
 		fuzzRun(t, fuzzcheck.NamesInput(base, data))
 	})
 }
+
+func FuzzSegment(f *testing.F) {
+	// The header byte (fuzzcheck.DecodeSegmentInput): low nibble the size
+	// (1, 2, 3, 100, 4095, 4096, 4097, 5000, 8191, 8192, 8193, 12288,
+	// 16384, 65536, 65537, 1 MiB), bits 4-5 the access (RDWR, RDONLY,
+	// WRONLY, RDWR), 0x40 a second attach, 0x80 a segment of zeros.
+	const (
+		size1    = 0
+		size4096 = 5
+		size4097 = 6
+		size8193 = 10
+		size64K1 = 14
+		size1M   = 15
+		rdonly   = 0x10
+		wronly   = 0x20
+		attach   = 0x40
+		zeros    = 0x80
+	)
+	edges := seq(nil,
+		// Inside, across the end, at the end, past it.
+		fop(kSeek, offEdge, edge4095, 0, whStart), fop(kWrite, 0, 0, 10, 1), fop(kWrite, 0, 0, 1, 2),
+		fop(kWriteAt, offEdge, edge4096, 1, 0), fop(kWriteAt, offTwice, 2000, 200, 0), fop(kWriteStr, 0, 0, 0, 0),
+		fop(kRead, 0, 0, 1, 0), fop(kReadAt, offTwice, 2040, 100, 0), fop(kReadAt, offEdge, edge4096, 1, 0),
+		// Truncate: the same size, another, negative, huge.
+		fop(kTrunc, offEdge, edge4096, 0, 0), fop(kTrunc, offEdge, edge8192, 0, 0), fop(kTrunc, offEdge, edgeMinus1, 0, 0),
+		fop(kTrunc, offEdge, edge1T, 0, 0), fop(kTrunc, 0, 0, 0, 0),
+		// Seek around the end, Stat, Sync.
+		fop(kSeek, offNeg, 0, 0, whEnd), fop(kRead, 0, 0, 10, 0), fop(kSeek, offSmall, 5, 0, whEnd), fop(kWrite, 0, 0, 1, 0),
+		fop(kStat, 0, 0, 0, 0), fop(kSync, 0, 0, 0, 0))
+	copies := seq(nil,
+		fop(kReadFrom, 0, 0, 40000, 3), fop(kSeek, offSmall, 0, 0, whStart), fop(kWriteTo, 0, 0, 0, 0), fop(kReadFrom, 0, 0, 0, 0),
+		fop(kSeek, offTwice, 100, 0, whStart), fop(kReadFrom, 0, 0, 9000, 5), fop(kWriteTo, 0, 0, 0, 0), fop(kWriteTo, 0, 0, 0, 0))
+	limits := seq(nil,
+		fop(kReadAt, offEdge, edgeMaxInt1, 10, 0), fop(kWriteAt, offEdge, edgeMaxInt4K, 5000, 0), fop(kReadAt, offEdge, edgeMaxInt, 1, 0),
+		fop(kReadAt, offNeg, 0, 1, 0), fop(kWriteAt, offNeg, 0, 1, 0), fop(kWriteAt, offEdge, edge1T, 3, 0),
+		fop(kSeek, offEdge, edgeMaxInt, 0, whStart), fop(kSeek, offSmall, 1, 0, whCurrent), fop(kSeek, offEdge, edgeMaxInt, 0, whEnd),
+		fop(kRead, 0, 0, 1, 0), fop(kWrite, 0, 0, 1, 0), fop(kSeek, offSmall, 0, 0, whBad5), fop(kSeek, offNeg, 3, 0, whBadNeg),
+		fop(kRead, 0, 0, 0, 0), fop(kWrite, 0, 0, 0, 0), fop(kWriteAt, offEdge, edgeMaxInt, 0, 0))
+	closed := seq(nil, fop(kWrite, 0, 0, 3, 0), fop(kClose, 0, 0, 0, 0), fop(kRead, 0, 0, 1, 0), fop(kRead, 0, 0, 0, 0),
+		fop(kReadAt, offSmall, 0, 1, 0), fop(kReadAt, offSmall, 0, 0, 0), fop(kWrite, 0, 0, 1, 0), fop(kWrite, 0, 0, 0, 0),
+		fop(kWriteAt, offSmall, 0, 1, 0), fop(kSeek, 0, 0, 0, 0), fop(kTrunc, offEdge, edge4096, 0, 0), fop(kTrunc, 0, 0, 0, 0),
+		fop(kStat, 0, 0, 0, 0), fop(kSync, 0, 0, 0, 0), fop(kReadFrom, 0, 0, 1, 0), fop(kWriteTo, 0, 0, 0, 0), fop(kClose, 0, 0, 0, 0))
+	for _, h := range []byte{size4096, size4096 | attach, size4096 | rdonly, size4096 | wronly, size4096 | zeros} {
+		f.Add(seq([]byte{h}, edges))
+	}
+	for _, h := range []byte{size1, size4097, size64K1 | attach, size8193 | rdonly, size1 | wronly} {
+		f.Add(seq([]byte{h}, copies))
+	}
+	for _, h := range []byte{size1M, size1 | rdonly, size8193 | attach | zeros} {
+		f.Add(seq([]byte{h}, limits))
+	}
+	for _, h := range []byte{size4096, size1 | rdonly | attach, size4097 | wronly} {
+		f.Add(seq([]byte{h}, closed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRun(t, fuzzcheck.Segment(data))
+	})
+}
