@@ -157,7 +157,8 @@ func opsSeeds() [][]byte {
 }
 
 func FuzzOps(f *testing.F) {
-	// The header picks the open mode (fuzzcheck.Modes; 0x80: the file does
+	// The header picks the open mode (fuzzcheck.Modes; 0x10: through
+	// NewFile; 0x20: a MemFile instead; 0x40: on disk; 0x80: the file does
 	// not exist yet) and the initial size (below 32: a table of edges).
 	headers := [][]byte{
 		{0, 12},    // O_RDWR, 11200 bytes
@@ -177,6 +178,12 @@ func FuzzOps(f *testing.F) {
 		{0x40, 12}, // O_RDWR, 11200 bytes, on disk
 		{0x41, 6},  // O_RDWR|O_APPEND, 4095 bytes, on disk
 		{0x43, 9},  // O_RDONLY, 8191 bytes, on disk
+		{0x11, 12}, // NewFile of O_RDWR|O_APPEND
+		{0x13, 9},  // NewFile of O_RDONLY
+		{0x14, 7},  // NewFile of O_WRONLY
+		{0x52, 0},  // NewFile of O_WRONLY|O_APPEND, on disk
+		{0x20, 12}, // MemFile, 11200 bytes
+		{0x20, 0},  // MemFile, empty
 	}
 	seeds := opsSeeds()
 	for i, h := range headers {

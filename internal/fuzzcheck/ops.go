@@ -73,14 +73,30 @@ type OpsSetup struct {
 	Missing bool // the file does not exist before the open
 	InitLen int  // initial content length (when not Missing)
 	Dir     int  // which of Ops's directories (0 or 1)
+	Route   int  // how the File under test is made: RouteOpen, RouteNewFile, RouteMemFile
 }
 
+// How Ops makes the File under test.
+const (
+	RouteOpen    = iota // FS.OpenFile on the directory
+	RouteNewFile        // NewFile of a descriptor os.OpenFile opened (and dup'ed)
+	RouteMemFile        // MemFile, against an *os.File on memfd_create: always O_RDWR
+)
+
 func (s OpsSetup) String() string {
-	where := fmt.Sprintf(" in directory %d", s.Dir)
-	if s.Missing {
-		return fmt.Sprintf("OpenFile(%s) of a missing file%s", ModeName(s.Flag), where)
+	switch s.Route {
+	case RouteMemFile:
+		return fmt.Sprintf("MemFile of %d bytes", s.InitLen)
+	case RouteNewFile:
+		if s.Missing {
+			return fmt.Sprintf("NewFile(os.OpenFile(%s)) of a missing file in directory %d", ModeName(s.Flag), s.Dir)
+		}
+		return fmt.Sprintf("NewFile(os.OpenFile(%s)) of a %d-byte file in directory %d", ModeName(s.Flag), s.InitLen, s.Dir)
 	}
-	return fmt.Sprintf("OpenFile(%s) of a %d-byte file%s", ModeName(s.Flag), s.InitLen, where)
+	if s.Missing {
+		return fmt.Sprintf("OpenFile(%s) of a missing file in directory %d", ModeName(s.Flag), s.Dir)
+	}
+	return fmt.Sprintf("OpenFile(%s) of a %d-byte file in directory %d", ModeName(s.Flag), s.InitLen, s.Dir)
 }
 
 // Step is one operation of an Ops input: on the Files under test, or, if
@@ -108,8 +124,10 @@ var peerKinds = map[shmfstest.OpKind]bool{
 }
 
 // DecodeOpsInput splits an Ops input into its setup and its steps: byte 0
-// picks the mode (low nibble, modulo len(Modes)), with bit 0x40 the second
-// directory, with bit 0x80 a missing file; byte 1 the initial length; the
+// picks the mode (low nibble, modulo len(Modes)), with bit 0x10 NewFile
+// (RouteNewFile), with bit 0x20 MemFile (RouteMemFile, which ignores the
+// rest of byte 0), with bit 0x40 the second directory, with bit 0x80 a
+// missing file; byte 1 the initial length; the
 // rest decodes with shmfstest.DecodeOps into at most MaxOps operations,
 // each 8 bytes, where an operation of a kind a peer makes (a write or a
 // Truncate) is a peer's when bit 0x80 of its first byte is set.
@@ -122,6 +140,12 @@ func DecodeOpsInput(data []byte) (OpsSetup, []Step) {
 	}
 	if h[0]&0x40 != 0 {
 		s.Dir = 1
+	}
+	switch {
+	case h[0]&0x20 != 0:
+		s.Route, s.Flag, s.Missing, s.Dir = RouteMemFile, os.O_RDWR, false, 0
+	case h[0]&0x10 != 0:
+		s.Route = RouteNewFile
 	}
 	if h[1] < 32 {
 		s.InitLen = initLens[int(h[1])%len(initLens)]
@@ -155,8 +179,9 @@ const compareWindow = 1 << 20
 
 // Ops runs one FuzzOps input: it opens two files with the same mode and
 // content in one of dirs (bit 0x40 of the input's first byte picks the
-// second; no dirs means /dev/shm), one through shmfs and one through
-// package os, applies the input's operations to both with
+// second; no dirs means /dev/shm), one through shmfs (FS.OpenFile, or
+// NewFile) and one through package os (or two memory files, one
+// shmfs.MemFile), applies the input's operations to both with
 // shmfstest.Compare, with a peer's writes between them, closes both twice,
 // and compares the final contents as package os reads them. Both objects
 // are removed before it returns.
@@ -175,40 +200,56 @@ func Ops(data []byte, dirs ...string) (err error) {
 		dir = dirs[setup.Dir%len(dirs)]
 	}
 
-	s, err := shmfstest.NewScratch(dir)
-	if err != nil {
-		return skipf("%v", err)
-	}
-	pa, pb := s.Path("a"), s.Path("b")
-	defer func() {
-		for _, p := range []string{pa, pb} {
-			if e := os.Remove(p); e != nil && !errors.Is(e, fs.ErrNotExist) && err == nil {
-				err = fmt.Errorf("cleanup: %v", e)
-			}
+	var got *shmfs.File
+	var want *os.File
+	var pa, pb string // paths package os opens the two files by
+	if setup.Route == RouteMemFile {
+		got, want, err = openMemFiles(setup.InitLen)
+		if err != nil {
+			return err
 		}
-	}()
-	if !setup.Missing {
-		init := Content(setup.InitLen)
-		for _, p := range []string{pa, pb} {
-			if err := os.WriteFile(p, init, 0600); err != nil {
-				return skipf("setup: %v", err)
-			}
+		// Other descriptors keep the memory files alive after the ops
+		// Close them, for the peer and the final comparison.
+		var keepA, keepB *os.File
+		keepA, err = os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", got.Fd()), os.O_RDWR, 0)
+		if err == nil {
+			defer keepA.Close()
+			keepB, err = os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", want.Fd()), os.O_RDWR, 0)
 		}
-	}
-
-	got, gerr := shmfs.NewFS(s.Dir).OpenFile(s.Name("a"), setup.Flag, 0600)
-	want, werr := os.OpenFile(pb, setup.Flag, 0600)
-	if gc, wc := shmfstest.ErrorClass(gerr), shmfstest.ErrorClass(werr); gc != wc {
-		if got != nil {
+		if err != nil {
 			got.Close()
-		}
-		if want != nil {
 			want.Close()
+			return skipf("reopening a memory file: %v", err)
 		}
-		return fmt.Errorf("open: error %v (%s), want %v (%s)", gerr, gc, werr, wc)
-	}
-	if gerr != nil {
-		return nil // both refused alike
+		defer keepB.Close()
+		pa = fmt.Sprintf("/proc/self/fd/%d", keepA.Fd())
+		pb = fmt.Sprintf("/proc/self/fd/%d", keepB.Fd())
+	} else {
+		s, err := shmfstest.NewScratch(dir)
+		if err != nil {
+			return skipf("%v", err)
+		}
+		pa, pb = s.Path("a"), s.Path("b")
+		defer func() {
+			for _, p := range []string{pa, pb} {
+				if e := os.Remove(p); e != nil && !errors.Is(e, fs.ErrNotExist) && err == nil {
+					err = fmt.Errorf("cleanup: %v", e)
+				}
+			}
+		}()
+		if !setup.Missing {
+			init := Content(setup.InitLen)
+			for _, p := range []string{pa, pb} {
+				if err := os.WriteFile(p, init, 0600); err != nil {
+					return skipf("setup: %v", err)
+				}
+			}
+		}
+		var refused bool
+		got, want, refused, err = openNamed(s, setup)
+		if err != nil || refused {
+			return err
+		}
 	}
 	defer got.Close()
 	defer want.Close()
@@ -265,6 +306,68 @@ func Ops(data []byte, dirs ...string) (err error) {
 		return fmt.Errorf("closing: %v", err)
 	}
 	return sameContents(pa, pb)
+}
+
+// openNamed opens the two named files: "a" through shmfs (FS.OpenFile, or
+// NewFile of a descriptor package os opened), "b" through package os. Both
+// refusing alike is no error.
+func openNamed(s *shmfstest.Scratch, setup OpsSetup) (got *shmfs.File, want *os.File, refused bool, err error) {
+	var gerr error
+	if setup.Route == RouteNewFile {
+		var of *os.File
+		if of, gerr = os.OpenFile(s.Path("a"), setup.Flag, 0600); gerr == nil {
+			fd, err := dup(of.Fd())
+			of.Close()
+			if err != nil {
+				return nil, nil, false, skipf("dup: %v", err)
+			}
+			if got, err = shmfs.NewFile(fd, s.Name("a")); err != nil {
+				return nil, nil, false, fmt.Errorf("NewFile of a descriptor opened with %s: %v", ModeName(setup.Flag), err)
+			}
+		}
+	} else {
+		got, gerr = shmfs.NewFS(s.Dir).OpenFile(s.Name("a"), setup.Flag, 0600)
+	}
+	want, werr := os.OpenFile(s.Path("b"), setup.Flag, 0600)
+	if gc, wc := shmfstest.ErrorClass(gerr), shmfstest.ErrorClass(werr); gc != wc {
+		if got != nil {
+			got.Close()
+		}
+		if want != nil {
+			want.Close()
+		}
+		return nil, nil, false, fmt.Errorf("open: error %v (%s), want %v (%s)", gerr, gc, werr, wc)
+	}
+	return got, want, gerr != nil, nil
+}
+
+// openMemFiles makes two memory files of n bytes of Content: one with
+// shmfs.MemFile, one with memfd_create(2) for package os.
+func openMemFiles(n int) (*shmfs.File, *os.File, error) {
+	got, err := shmfs.MemFile("fuzz-a")
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, nil, skipf("%v", err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("MemFile: %v", err)
+	}
+	want, err := memfdCreate("fuzz-b")
+	if err != nil {
+		got.Close()
+		return nil, nil, skipf("memfd_create: %v", err)
+	}
+	init := Content(n)
+	if k, err := got.WriteAt(init, 0); k != n || err != nil {
+		got.Close()
+		want.Close()
+		return nil, nil, fmt.Errorf("MemFile: WriteAt of %d bytes = %d, %v", n, k, err)
+	}
+	if k, err := want.WriteAt(init, 0); k != n || err != nil {
+		got.Close()
+		want.Close()
+		return nil, nil, skipf("memfd: WriteAt of %d bytes = %d, %v", n, k, err)
+	}
+	return got, want, nil
 }
 
 // sameContents compares two files as package os reads them: size, and the
