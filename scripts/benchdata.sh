@@ -55,6 +55,7 @@ run() { # DIR FILE
 	header >"$tmp"
 	(cd "$1" && go test -run '^$' -bench "$bench" -benchtime "$benchtime" -count "$count" .) >>"$tmp"
 	echo "# loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$tmp"
+	chmod 644 "$tmp"
 	mv "$tmp" "$2"
 }
 
