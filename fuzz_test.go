@@ -157,9 +157,9 @@ func opsSeeds() [][]byte {
 }
 
 func FuzzOps(f *testing.F) {
-	// The header picks the open mode (fuzzcheck.Modes; 0x10: through
-	// NewFile; 0x20: a MemFile instead; 0x40: on disk; 0x80: the file does
-	// not exist yet) and the initial size (below 32: a table of edges).
+	// The header picks the open mode (fuzzcheck.Modes; bits 4-5: 1 through
+	// NewFile, 2 a MemFile instead; 0x40: on disk; 0x80: the file does not
+	// exist yet) and the initial size (below 32: a table of edges).
 	headers := [][]byte{
 		{0, 12},    // O_RDWR, 11200 bytes
 		{1, 3},     // O_RDWR|O_APPEND, 7 bytes

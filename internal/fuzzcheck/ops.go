@@ -124,10 +124,9 @@ var peerKinds = map[shmfstest.OpKind]bool{
 }
 
 // DecodeOpsInput splits an Ops input into its setup and its steps: byte 0
-// picks the mode (low nibble, modulo len(Modes)), with bit 0x10 NewFile
-// (RouteNewFile), with bit 0x20 MemFile (RouteMemFile, which ignores the
-// rest of byte 0), with bit 0x40 the second directory, with bit 0x80 a
-// missing file; byte 1 the initial length; the
+// picks the mode (low nibble, modulo len(Modes)); bits 4-5 the route
+// (1: RouteNewFile, 2: RouteMemFile, which ignores the rest of byte 0,
+// else RouteOpen); bit 0x40 the second directory; bit 0x80 a missing file; byte 1 the initial length; the
 // rest decodes with shmfstest.DecodeOps into at most MaxOps operations,
 // each 8 bytes, where an operation of a kind a peer makes (a write or a
 // Truncate) is a peer's when bit 0x80 of its first byte is set.
@@ -141,11 +140,12 @@ func DecodeOpsInput(data []byte) (OpsSetup, []Step) {
 	if h[0]&0x40 != 0 {
 		s.Dir = 1
 	}
-	switch {
-	case h[0]&0x20 != 0:
-		s.Route, s.Flag, s.Missing, s.Dir = RouteMemFile, os.O_RDWR, false, 0
-	case h[0]&0x10 != 0:
+	// ASCII digits, which the fuzzers like, have bits 4-5 set: they open.
+	switch h[0] >> 4 & 3 {
+	case 1:
 		s.Route = RouteNewFile
+	case 2:
+		s.Route, s.Flag, s.Missing, s.Dir = RouteMemFile, os.O_RDWR, false, 0
 	}
 	if h[1] < 32 {
 		s.InitLen = initLens[int(h[1])%len(initLens)]
