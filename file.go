@@ -321,7 +321,17 @@ func (f *File) Truncate(size int64) error {
 	if f.closed.Load() {
 		return f.wrapErr("truncate", fs.ErrClosed)
 	}
-	if err := f.m.truncate(size); err != nil {
+	// ftruncate(2) needs a descriptor open for writing (EINVAL), and so do a
+	// segment attached read-only and a private view; a segment's fixed size
+	// is the first thing it says.
+	err := errInval
+	if f.acc != os.O_RDONLY || f.m.fixed {
+		err = f.m.truncate(size)
+		if err == nil && f.acc == os.O_RDONLY {
+			err = errInval
+		}
+	}
+	if err != nil {
 		return f.wrapErr("truncate", err)
 	}
 	return nil

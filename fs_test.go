@@ -156,3 +156,22 @@ func TestFSNames(t *testing.T) {
 		t.Errorf("files appeared outside the namespace: %v", ents)
 	}
 }
+
+func TestPackageStat(t *testing.T) {
+	s := scratch(t, "")
+	if err := shmfs.NewFS("").WriteFile(s.Name("st"), []byte("abc"), 0600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{s.Name("st"), "/" + s.Name("st")} {
+		fi, err := shmfs.Stat(name)
+		if err != nil || fi.Size() != 3 || fi.Name() != s.Name("st") {
+			t.Errorf("Stat(%q) = %v, %v", name, fi, err)
+		}
+	}
+	if _, err := shmfs.Stat("/" + s.Name("missing")); !errors.Is(err, fs.ErrNotExist) || !isPathOp(err, "stat") {
+		t.Errorf("Stat of a missing object = %v", err)
+	}
+	if _, err := shmfs.Stat("a/b"); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("Stat(a/b) = %v", err)
+	}
+}

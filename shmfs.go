@@ -208,6 +208,20 @@ func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	return openFile(system.root(), n, name, flag, perm, true)
 }
 
+// Stat returns a FileInfo describing the named POSIX shared-memory object,
+// as os.Lstat. name may be written "/name".
+func Stat(name string) (fs.FileInfo, error) {
+	n, err := shmName("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := statAt(system.root(), n)
+	if pe, ok := err.(*fs.PathError); ok {
+		pe.Path = name
+	}
+	return fi, err
+}
+
 // Remove removes the named POSIX shared-memory object (shm_unlink). Files
 // open on it keep working until they are closed.
 func Remove(name string) error {
