@@ -76,11 +76,11 @@ func NamesInput(base string, data []byte) error {
 // not fs.ValidPath is refused with an *fs.PathError wrapping fs.ErrInvalid;
 // a call succeeds exactly when the name leads, inside ns, to something it
 // can act on; nothing outside ns changes. Then it gives a unique prefix
-// plus name to the package-level OpenFile (O_RDWR|O_CREATE|O_EXCL) and
-// Remove, which must refuse exactly the names that are not POSIX
+// plus name to the package-level OpenFile (O_RDWR|O_CREATE|O_EXCL), Stat
+// and Remove, which must refuse exactly the names that are not POSIX
 // shared-memory names with fs.ErrInvalid and create nothing else than
-// /dev/shm/prefix+name; and, if name itself is not a POSIX name, to Open,
-// which must refuse it. It removes the tree and every object it made.
+// /dev/shm/prefix+name; and, if name itself is not a POSIX name, to Open
+// and Stat, which must refuse it. It removes the tree and every object it made.
 func Names(base string, flagByte byte, name string) (err error) {
 	if len(name) > MaxName {
 		return skipf("%d-byte name, more than %d", len(name), MaxName)
@@ -516,11 +516,17 @@ func posixNames(name string, slash bool) (err error) {
 		if err != nil || !fi.Mode().IsRegular() {
 			return fmt.Errorf("after OpenFile(%q), os.Lstat(%s/%s) = %v, %v", spelled, shmDir, n, fi, err)
 		}
+		if fi, err := shmfs.Stat(spelled); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 || fi.Name() != n {
+			return fmt.Errorf("Stat(%q) of a new object = %v, %v", spelled, fi, err)
+		}
 		if err := shmfs.Remove(spelled); err != nil {
 			return fmt.Errorf("Remove(%q): %v", spelled, err)
 		}
 		if _, err := os.Lstat(filepath.Join(shmDir, n)); !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("after Remove(%q), os.Lstat: %v", spelled, err)
+		}
+		if _, err := shmfs.Stat(spelled); !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("Stat(%q) after Remove: %v, want an error wrapping fs.ErrNotExist", spelled, err)
 		}
 	} else {
 		if f != nil {
@@ -532,6 +538,10 @@ func posixNames(name string, slash bool) (err error) {
 		if err := refused("Remove", spelled, shmfs.Remove(spelled)); err != nil {
 			return err
 		}
+		_, err = shmfs.Stat(spelled)
+		if err := refused("Stat", spelled, err); err != nil {
+			return err
+		}
 	}
 
 	if !posixValid(name) {
@@ -540,6 +550,10 @@ func posixNames(name string, slash bool) (err error) {
 			f.Close()
 		}
 		if err := refused("Open", name, err); err != nil {
+			return err
+		}
+		_, err = shmfs.Stat(name)
+		if err := refused("Stat", name, err); err != nil {
 			return err
 		}
 	}
