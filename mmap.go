@@ -38,7 +38,11 @@ import (
 //     written), and the size other processes see is always the logical
 //     size: nothing ever extends the object past what was written.
 type mapping struct {
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// Every reader writes mu's cache line; keep it off the line that
+	// holds data and size, which readers only read.
+	_ [64]byte
+
 	closed bool
 	data   []byte // exactly what mmap/shmat returned; len(data) is the reservation
 
@@ -178,6 +182,23 @@ func (m *mapping) remapTo(end int64) {
 // io.EOF when it reads fewer than len(p). The caller has checked len(p) > 0
 // and off >= 0.
 func (m *mapping) readAt(p []byte, off int64) (int, error) {
+	// The common case first: mapped, inside the known size, no fault.
+	if !m.lazy.Load() {
+		m.mu.RLock()
+		end := off + int64(len(p))
+		if off <= math.MaxInt64-int64(len(p)) && end <= m.size.Load() && end <= int64(len(m.data)) && !m.closed &&
+			guardedCopy(p, m.data[off:end]) {
+			m.mu.RUnlock()
+			return len(p), nil
+		}
+		m.mu.RUnlock()
+	}
+	return m.readAtSlow(p, off)
+}
+
+// readAtSlow is readAt for everything else: EOF, growth by a peer, a
+// remap, a fault, no mapping yet.
+func (m *mapping) readAtSlow(p []byte, off int64) (int, error) {
 	m.touch()
 	for try := 0; ; try++ {
 		m.mu.RLock()
