@@ -316,14 +316,22 @@ func TestStatAndName(t *testing.T) {
 
 // TestWriteAtInAppendMode mirrors os's test of the same name.
 func TestWriteAtInAppendMode(t *testing.T) {
+	const wantAppendErr = "os: invalid use of WriteAt on file opened with O_APPEND"
 	s := scratch(t, "")
-	f, err := shmfs.OpenFile(s.Name("ap"), os.O_APPEND|os.O_CREATE|os.O_RDWR, 0600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteAt([]byte(""), 1); err == nil || err.Error() != "os: invalid use of WriteAt on file opened with O_APPEND" {
-		t.Fatalf("WriteAt in append mode = %v", err)
+	for _, flag := range []int{os.O_APPEND | os.O_CREATE, os.O_APPEND | os.O_CREATE | os.O_RDWR, os.O_APPEND | os.O_CREATE | os.O_WRONLY} {
+		f, err := shmfs.OpenFile(s.Name("ap"), flag, 0600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// os's error is unexported (os.errWriteAtInAppendMode): its text is
+		// what a caller can compare, and it comes before any other check.
+		if _, err := f.WriteAt([]byte(""), 1); err == nil || err.Error() != wantAppendErr {
+			t.Errorf("flag %#x: WriteAt in append mode = %v", flag, err)
+		}
+		f.Close()
+		if _, err := f.WriteAt([]byte("x"), 1); err == nil || err.Error() != wantAppendErr {
+			t.Errorf("flag %#x: WriteAt in append mode after Close = %v", flag, err)
+		}
 	}
 }
 
