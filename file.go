@@ -19,8 +19,9 @@ import (
 // File is a drop-in for [*os.File] on a regular file: every method has the
 // same results, EOF rules and error classes. Errors are [*fs.PathError]s
 // with os's op names; io.EOF is returned unwrapped; after Close, the
-// PathError's Err is exactly [fs.ErrClosed]; methods on a nil *File return
-// [fs.ErrInvalid].
+// PathError's Err is exactly [fs.ErrClosed] (the deadline setters return
+// os's bare "use of closed file", as *os.File does); methods on a nil *File
+// return [fs.ErrInvalid].
 //
 // A File is safe for concurrent use: ReadAt and WriteAt may run in parallel
 // with each other, with growth, and with Close (which waits for the copies
@@ -67,7 +68,25 @@ func newFile(name string, m *mapping, acc int, appendMode bool) *File {
 	return f
 }
 
-var errWriteAtInAppendMode = errors.New("os: invalid use of WriteAt on file opened with O_APPEND")
+// osErrors are two errors package os returns but does not export, taken
+// from os itself once, so that a caller comparing with os's values (==)
+// sees the same ones: WriteAt on an O_APPEND file, and a deadline set on a
+// closed file (internal/poll's "use of closed file", which os returns bare,
+// not as fs.ErrClosed).
+var osErrors = sync.OnceValues(func() (appendMode, fileClosing error) {
+	if f, err := os.OpenFile(os.DevNull, os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		_, appendMode = f.WriteAt(nil, 0)
+		f.Close()
+		fileClosing = f.SetDeadline(time.Time{})
+	}
+	if appendMode == nil || appendMode.Error() != "os: invalid use of WriteAt on file opened with O_APPEND" {
+		appendMode = errors.New("os: invalid use of WriteAt on file opened with O_APPEND")
+	}
+	if fileClosing == nil || fileClosing.Error() != "use of closed file" {
+		fileClosing = errors.New("use of closed file")
+	}
+	return appendMode, fileClosing
+})
 
 // checkValid reports a nil receiver, as os does (a bare fs.ErrInvalid).
 func (f *File) checkValid(op string) error {
@@ -191,7 +210,8 @@ func (f *File) WriteAt(b []byte, off int64) (n int, err error) {
 		return 0, err
 	}
 	if f.appendMode {
-		return 0, errWriteAtInAppendMode
+		errAppend, _ := osErrors()
+		return 0, errAppend
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
@@ -442,7 +462,9 @@ func (f *File) setDeadline(op string) error {
 		return err
 	}
 	if f.closed.Load() {
-		return f.wrapErr(op, fs.ErrClosed)
+		// What os returns: the bare error, not fs.ErrClosed.
+		_, errClosing := osErrors()
+		return errClosing
 	}
 	return os.ErrNoDeadline
 }

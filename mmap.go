@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,20 @@ type mapping struct {
 
 	lazy atomic.Bool  // mappable but not mapped yet (see touch)
 	uses atomic.Int32 // accesses while lazy
+
+	// osf is an *os.File on fd, made by the first Stat (see osFile) and
+	// from then on the owner that closes fd.
+	osf    *os.File
+	osOnce sync.Once
+}
+
+// osFile returns an *os.File on m.fd, named name, for what only package os
+// can make: a FileInfo that os.SameFile accepts. It shares fd and owns it
+// from then on (close closes it); nothing else about the descriptor changes.
+// Callers hold mu (shared is enough) and have checked m.closed.
+func (m *mapping) osFile(name string) *os.File {
+	m.osOnce.Do(func() { m.osf = os.NewFile(uintptr(m.fd), name) })
+	return m.osf
 }
 
 // lazyUses is the access that maps a lazily mapped object: the first one
@@ -541,9 +556,25 @@ func (m *mapping) close() error {
 		m.data = nil
 	}
 	if m.fd >= 0 {
-		if cerr := sysClose(m.fd); err == nil {
+		var cerr error
+		if m.osf != nil {
+			if cerr = m.osf.Close(); cerr != nil {
+				cerr = underlying(cerr)
+			}
+		} else {
+			cerr = sysClose(m.fd)
+		}
+		if err == nil {
 			err = cerr
 		}
+	}
+	return err
+}
+
+// underlying is the error inside a *fs.PathError, or err itself.
+func underlying(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
 	}
 	return err
 }

@@ -3,11 +3,9 @@ package shmfs
 import (
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -167,11 +165,9 @@ func openAny(root, name string) (fs.File, error) {
 	case unix.S_IFREG:
 		return newFDFile(fd, name, st.Size, unix.O_RDONLY, false, false, true)
 	case unix.S_IFDIR:
-		full := root
-		if name != "." {
-			full = root + "/" + name
-		}
-		return &dirFile{f: os.NewFile(uintptr(fd), full), name: name}, nil
+		// The *os.File's name ends in name's last element ("." for the
+		// root), which is what its Stat names.
+		return &dirFile{f: os.NewFile(uintptr(fd), root+"/"+name), name: name}, nil
 	}
 	unix.Close(fd)
 	return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
@@ -186,11 +182,11 @@ type dirFile struct {
 var _ fs.ReadDirFile = (*dirFile)(nil)
 
 func (d *dirFile) Stat() (fs.FileInfo, error) {
-	var st syscall.Stat_t
-	if err := fstat(int(d.f.Fd()), &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: err}
+	fi, err := d.f.Stat()
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: underlying(err)}
 	}
-	return &fileInfo{name: path.Base(d.name), sys: st}, nil
+	return fi, nil
 }
 
 func (d *dirFile) Read([]byte) (int, error) {
@@ -208,18 +204,26 @@ func statAt(root, name string) (fs.FileInfo, error) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
 	defer done()
-	var st syscall.Stat_t
-	flags := unix.AT_SYMLINK_NOFOLLOW
+	// O_PATH|O_NOFOLLOW opens a symbolic link itself, as lstat sees it, and
+	// needs no permission on the file. Package os makes the FileInfo, so
+	// that os.SameFile accepts it.
+	flags := unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	if name == "." {
-		flags = 0 // the root itself is trusted
+		flags &^= unix.O_NOFOLLOW // the root itself is trusted
 	}
-	_, err = ignoringEINTR(func() (int, error) {
-		return 0, unix.Fstatat(dirfd, base, (*unix.Stat_t)(unsafe.Pointer(&st)), flags)
+	fd, err := ignoringEINTR(func() (int, error) {
+		return unix.Openat(dirfd, base, flags, 0)
 	})
 	if err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	return &fileInfo{name: path.Base(name), sys: st}, nil
+	f := os.NewFile(uintptr(fd), name)
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: underlying(err)}
+	}
+	return fi, nil
 }
 
 // readDirAt lists a directory under root, sorted by name.
@@ -243,13 +247,6 @@ func readDirAt(root, name string) ([]fs.DirEntry, error) {
 	return list, nil
 }
 
-func underlying(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 // removeAt removes a file (or an empty directory) under root, as os.Remove.
 func removeAt(root, name string) error {
 	dirfd, base, done, err := walk(root, name)
@@ -271,48 +268,6 @@ func removeAt(root, name string) error {
 	return &fs.PathError{Op: "remove", Path: name, Err: e}
 }
 
-// fileInfo describes a POSIX object or file, as os's fileStat.
-type fileInfo struct {
-	name string
-	sys  syscall.Stat_t
-}
-
-func (fi *fileInfo) Name() string       { return fi.name }
-func (fi *fileInfo) Size() int64        { return fi.sys.Size }
-func (fi *fileInfo) ModTime() time.Time { return time.Unix(fi.sys.Mtim.Unix()) }
-func (fi *fileInfo) IsDir() bool        { return fi.Mode().IsDir() }
-func (fi *fileInfo) Sys() any           { return &fi.sys }
-
-func (fi *fileInfo) Mode() fs.FileMode {
-	m := fs.FileMode(fi.sys.Mode & 0777)
-	switch fi.sys.Mode & syscall.S_IFMT {
-	case syscall.S_IFBLK:
-		m |= fs.ModeDevice
-	case syscall.S_IFCHR:
-		m |= fs.ModeDevice | fs.ModeCharDevice
-	case syscall.S_IFDIR:
-		m |= fs.ModeDir
-	case syscall.S_IFIFO:
-		m |= fs.ModeNamedPipe
-	case syscall.S_IFLNK:
-		m |= fs.ModeSymlink
-	case syscall.S_IFSOCK:
-		m |= fs.ModeSocket
-	}
-	if fi.sys.Mode&syscall.S_ISGID != 0 {
-		m |= fs.ModeSetgid
-	}
-	if fi.sys.Mode&syscall.S_ISUID != 0 {
-		m |= fs.ModeSetuid
-	}
-	if fi.sys.Mode&syscall.S_ISVTX != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
-}
-
-func (fi *fileInfo) String() string { return fs.FormatFileInfo(fi) }
-
 // stat is File.Stat's system half.
 func (f *File) stat() (fs.FileInfo, error) {
 	m := f.m
@@ -324,14 +279,16 @@ func (f *File) stat() (fs.FileInfo, error) {
 	if m.closed {
 		return nil, fs.ErrClosed
 	}
-	var st syscall.Stat_t
-	if err := fstat(m.fd, &st); err != nil {
-		return nil, err
+	// Package os makes the FileInfo (one fstat), so that os.SameFile
+	// accepts it as it accepts an *os.File's.
+	fi, err := m.osFile(f.name).Stat()
+	if err != nil {
+		return nil, underlying(err)
 	}
 	if !m.private {
-		m.size.Store(st.Size)
+		m.size.Store(fi.Size())
 	}
-	return &fileInfo{name: path.Base(f.name), sys: st}, nil
+	return fi, nil
 }
 
 // chmod is File.Chmod's system half.

@@ -18,7 +18,7 @@ import (
 // a write that reaches past the end writes what fits and returns the
 // short count and an error; Truncate to any other size fails with an
 // error wrapping errors.ErrUnsupported. Opened read-only it refuses
-// writes with syscall.EBADF, opened write-only it refuses reads, as an
+// writes with errBadFD, opened write-only it refuses reads, as an
 // *os.File does. Every error is an *fs.PathError with os's op names.
 //
 // Fixed is not safe for concurrent use.
@@ -92,7 +92,7 @@ func (m *Fixed) Read(p []byte) (int, error) {
 	case len(p) == 0:
 		return 0, nil
 	case m.acc == os.O_WRONLY:
-		return 0, m.err("read", syscall.EBADF)
+		return 0, m.err("read", errBadFD)
 	}
 	n, err := m.readAt(p, m.pos)
 	m.pos += int64(n)
@@ -111,7 +111,7 @@ func (m *Fixed) ReadAt(p []byte, off int64) (int, error) {
 	case m.closed:
 		return 0, m.err("read", fs.ErrClosed)
 	case m.acc == os.O_WRONLY:
-		return 0, m.err("read", syscall.EBADF)
+		return 0, m.err("read", errBadFD)
 	}
 	n, err := m.readAt(p, off)
 	return n, m.wrap("read", err)
@@ -122,7 +122,7 @@ func (m *Fixed) Write(p []byte) (int, error) {
 	case m.closed:
 		return 0, m.err("write", fs.ErrClosed)
 	case m.acc == os.O_RDONLY:
-		return 0, m.err("write", syscall.EBADF)
+		return 0, m.err("write", errBadFD)
 	case len(p) == 0:
 		return 0, nil
 	}
@@ -140,7 +140,7 @@ func (m *Fixed) WriteAt(p []byte, off int64) (int, error) {
 	case m.closed:
 		return 0, m.err("write", fs.ErrClosed)
 	case m.acc == os.O_RDONLY:
-		return 0, m.err("write", syscall.EBADF)
+		return 0, m.err("write", errBadFD)
 	}
 	n, err := m.writeAt(p, off)
 	return n, m.wrap("write", err)

@@ -96,7 +96,7 @@ func TestFixedEdges(t *testing.T) {
 		}
 	}
 	ro := NewFixed("ro", []byte("abc"), os.O_RDONLY)
-	if _, err := ro.Write(nil); !errors.Is(err, syscall.EBADF) {
+	if _, err := ro.Write(nil); !errors.Is(err, errBadFD) {
 		t.Errorf("read-only Write(nil) = %v, want EBADF", err)
 	}
 	if err := ro.Truncate(3); err == nil {
@@ -120,7 +120,7 @@ func TestSegmentClass(t *testing.T) {
 	}{
 		{pe(fs.ErrClosed), "ErrClosed"},
 		{pe(errFixedSize), "ErrUnsupported"},
-		{pe(syscall.EBADF), "EBADF"},
+		{pe(errBadFD), "EBADF"},
 		{pe(syscall.EINVAL), "error"},
 		{pe(errFull), "error"},
 		{errors.New("bare"), "error (a *errors.errorString, not an *fs.PathError)"},

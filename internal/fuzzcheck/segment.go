@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 
 	"github.com/shmfs/shmfs"
 	"github.com/shmfs/shmfs/testing/shmfstest"
@@ -67,7 +66,7 @@ func DecodeSegmentInput(data []byte) (SegmentSetup, []shmfstest.Op) {
 
 // SegmentClass is the error class Segment compares: the model knows when
 // a call fails and which of fs.ErrClosed, errors.ErrUnsupported and
-// syscall.EBADF it wraps, but not every errno, so the rest is "error".
+// errBadFD it wraps, but not every errno, so the rest is "error".
 // An error that is not an *fs.PathError says so.
 func SegmentClass(err error) string {
 	c := "error"
@@ -76,7 +75,7 @@ func SegmentClass(err error) string {
 		c = "ErrClosed"
 	case errors.Is(err, errors.ErrUnsupported):
 		c = "ErrUnsupported"
-	case errors.Is(err, syscall.EBADF):
+	case errors.Is(err, errBadFD):
 		c = "EBADF"
 	}
 	if _, ok := err.(*fs.PathError); !ok {
