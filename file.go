@@ -389,7 +389,8 @@ func (f *File) Flush(async bool) error {
 
 // Stat returns the FileInfo describing the file. Its Size is re-read from
 // the object. Sys returns a *syscall.Stat_t for a POSIX object or file, and
-// a *SegmentInfo for a System V segment.
+// a *SegmentInfo for a System V segment. For a POSIX object or file the
+// FileInfo is package os's own, so [os.SameFile] accepts it.
 func (f *File) Stat() (fs.FileInfo, error) {
 	if err := f.checkValid("stat"); err != nil {
 		return nil, err

@@ -85,7 +85,8 @@ func (fsys *FS) Create(name string) (*File, error) {
 }
 
 // Stat returns a FileInfo describing the named file, without following a
-// symbolic link.
+// symbolic link, as os.Lstat. The FileInfo is package os's own, so
+// [os.SameFile] accepts it.
 func (fsys *FS) Stat(name string) (fs.FileInfo, error) {
 	if !validPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
