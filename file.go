@@ -44,6 +44,9 @@ import (
 //     not atomic with respect to other processes' writes to the same bytes.
 //   - The read/write offset is this File's own; it is not the descriptor's
 //     kernel offset (Fd, dup and fork do not share it).
+//   - A write that copies into the mapping moves the modification time
+//     forward when Stat, Sync, Flush or Close next runs on this File (on
+//     tmpfs a store into a mapping does not change it, as write(2) would).
 type File struct {
 	*file // the cleanup hangs on the inner value, as in package os
 }

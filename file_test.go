@@ -321,6 +321,83 @@ func TestStatAndName(t *testing.T) {
 	}
 }
 
+// TestModTime: a write through the mapping moves the modification time
+// forward, as write(2) does, by the time Stat, Sync, Flush or Close
+// returns; a read does not; os.SameFile accepts Stat's FileInfo.
+func TestModTime(t *testing.T) {
+	for _, dir := range []string{"", t.TempDir()} {
+		s := scratch(t, dir)
+		fsys := shmfs.NewFS(dir)
+		past := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+		for _, finish := range []string{"Stat", "Sync", "Flush", "Close"} {
+			name := s.Name("mtime-" + finish)
+			f, err := fsys.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(make([]byte, 8192)); err != nil {
+				t.Fatal(err)
+			}
+			// Several accesses: the first ones may go through pread/pwrite
+			// (the mapping is made lazily); the later ones are copies.
+			buf := make([]byte, 16)
+			for range 3 {
+				if _, err := f.ReadAt(buf, 100); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Chtimes(s.Path("mtime-"+finish), past, past); err != nil {
+				t.Fatal(err)
+			}
+			// Reads leave the time alone.
+			if fi, err := f.Stat(); err != nil || !fi.ModTime().Equal(past) {
+				t.Fatalf("%s: after reads, ModTime = %v (%v), want %v", finish, fi.ModTime(), err, past)
+			}
+			before := time.Now().Add(-2 * time.Second) // file-system clocks are coarse
+			for i := range 3 {
+				if _, err := f.WriteAt([]byte("mapped write"), int64(1000*i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch finish {
+			case "Stat":
+				fi, err := f.Stat()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.ModTime().Before(before) {
+					t.Errorf("Stat after a mapped write: ModTime = %v, want after %v", fi.ModTime(), before)
+				}
+				ofi, err := os.Stat(s.Path("mtime-" + finish))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !os.SameFile(fi, ofi) {
+					t.Errorf("os.SameFile(File.Stat, os.Stat) = false")
+				}
+			case "Sync":
+				err = f.Sync()
+			case "Flush":
+				err = f.Flush(true)
+			case "Close":
+				err = f.Close()
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", finish, err)
+			}
+			// What another process sees.
+			ofi, err := os.Stat(s.Path("mtime-" + finish))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ofi.ModTime().Before(before) {
+				t.Errorf("%s after a mapped write: os.Stat ModTime = %v, want after %v", finish, ofi.ModTime(), before)
+			}
+			f.Close()
+		}
+	}
+}
+
 // TestWriteAtInAppendMode mirrors os's test of the same name.
 func TestWriteAtInAppendMode(t *testing.T) {
 	const wantAppendErr = "os: invalid use of WriteAt on file opened with O_APPEND"

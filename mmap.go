@@ -49,6 +49,11 @@ type mapping struct {
 
 	size atomic.Int64 // last known size of the object
 
+	// dirty: bytes were copied into the object through the mapping since
+	// the last stamp. A store through a shared mapping of tmpfs does not
+	// change the file's modification time as write(2) does; stamp does.
+	dirty atomic.Bool
+
 	fd      int  // descriptor, or -1 (a System V segment has none)
 	prot    int  // protection the mapping was made with
 	flags   int  // mmap flags (MAP_SHARED or MAP_PRIVATE)
@@ -388,6 +393,9 @@ func (m *mapping) writeAt(p []byte, off int64) (int, error) {
 			m.mu.RUnlock()
 			return n, err
 		}
+		if !m.private && !m.dirty.Load() {
+			m.dirty.Store(true) // once per stamp: the load keeps the line shared
+		}
 		m.mu.RUnlock()
 		return len(p), nil
 	}
@@ -519,6 +527,7 @@ func (m *mapping) flush(async bool) error {
 	if m.closed {
 		return fs.ErrClosed
 	}
+	m.stamp()
 	if m.data != nil && !m.private {
 		n := min(m.size.Load(), int64(len(m.data)))
 		n = min((n+pageSize-1)&^(pageSize-1), int64(len(m.data)))
@@ -542,6 +551,19 @@ func (m *mapping) flush(async bool) error {
 	return sysFsync(m.fd)
 }
 
+// stamp gives the object the modification time a write(2) would have given
+// it, if bytes were copied in through the mapping since the last stamp.
+// Stat, Sync, Flush and Close stamp, so the time is that of the first of
+// them after the writes (an *os.File's is that of the last write), and
+// other processes see it from then on. Best effort: an error (the file's
+// owner took our write permission away) leaves the time as it was.
+// Callers hold mu, shared or exclusive.
+func (m *mapping) stamp() {
+	if m.dirty.Load() && m.dirty.Swap(false) && m.fd >= 0 {
+		sysStampMtime(m.fd)
+	}
+}
+
 // close unmaps and closes. It reports fs.ErrClosed when already closed.
 func (m *mapping) close() error {
 	m.mu.Lock()
@@ -550,6 +572,7 @@ func (m *mapping) close() error {
 		return fs.ErrClosed
 	}
 	m.closed = true
+	m.stamp()
 	var err error
 	if m.data != nil {
 		err = m.detach(m.data)

@@ -1,6 +1,8 @@
 package shmfs
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -51,6 +53,18 @@ func sysFsync(fd int) error {
 }
 
 func sysClose(fd int) error { return unix.Close(fd) }
+
+// sysStampMtime sets fd's modification time (and so its change time) to
+// now and leaves its access time, as a write(2) does: futimens(3), which is
+// utimensat(fd, NULL, ...). (x/sys's UtimesNanoAt passes "", not NULL.)
+func sysStampMtime(fd int) error {
+	ts := [2]unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_NOW}}
+	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
 
 func sysMsync(b []byte, async bool) error {
 	flags := unix.MS_SYNC

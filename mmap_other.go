@@ -17,6 +17,7 @@ func sysFsize(fd int) (int64, error)                       { return 0, errUnsupp
 func sysFtruncate(fd int, size int64) error                { return errUnsupported }
 func sysFsync(fd int) error                                { return errUnsupported }
 func sysClose(fd int) error                                { return errUnsupported }
+func sysStampMtime(fd int) error                           { return errUnsupported }
 func sysMsync(b []byte, async bool) error                  { return errUnsupported }
 func sysMremap(b []byte, n int) ([]byte, error)            { return nil, errUnsupported }
 func sysFsKind(fd int) int32                               { return fsOther }

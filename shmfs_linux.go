@@ -279,6 +279,7 @@ func (f *File) stat() (fs.FileInfo, error) {
 	if m.closed {
 		return nil, fs.ErrClosed
 	}
+	m.stamp()
 	// Package os makes the FileInfo (one fstat), so that os.SameFile
 	// accepts it as it accepts an *os.File's.
 	fi, err := m.osFile(f.name).Stat()
