@@ -268,10 +268,36 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	if err := f.checkValid("write"); err != nil {
 		return 0, err
 	}
+	if !f.appendMode && isOSFileSource(r) {
+		// *os.File copies from an *os.File with copy_file_range, which
+		// fails before reading anything when the destination cannot be
+		// written: the source keeps its bytes and its offset. (From any
+		// other reader os reads first and fails on the write, as below.)
+		if f.closed.Load() {
+			return 0, f.wrapErr("write", fs.ErrClosed)
+		}
+		if f.acc == os.O_RDONLY {
+			return 0, f.wrapErr("write", errBadFD)
+		}
+	}
 	bp := copyBufs.Get().(*[]byte)
 	n, err = io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
 	copyBufs.Put(bp)
 	return n, err
+}
+
+// isOSFileSource reports whether *os.File's ReadFrom would hand r to
+// copy_file_range: an *os.File, or an io.LimitedReader around one with
+// bytes left.
+func isOSFileSource(r io.Reader) bool {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if lr.N <= 0 {
+			return false
+		}
+		r = lr.R
+	}
+	_, ok := r.(*os.File)
+	return ok
 }
 
 // WriteTo implements io.WriterTo: it writes the File's bytes from the

@@ -188,6 +188,10 @@ func TestErrors(t *testing.T) {
 		{"fs invalid path", func() error { _, err := shmfs.NewFS("").Open("../etc/passwd"); return err }, fs.ErrInvalid, "open"},
 		{"fs absolute path", func() error { _, err := shmfs.NewFS("").OpenFile("/etc/passwd", os.O_RDONLY, 0); return err }, fs.ErrInvalid, "open"},
 		{"remove invalid", func() error { return shmfs.Remove("../x") }, fs.ErrInvalid, "remove"},
+		// os.DirFS's op names for the names it refuses.
+		{"fs readfile invalid", func() error { _, err := shmfs.NewFS("").ReadFile("../x"); return err }, fs.ErrInvalid, "readfile"},
+		{"fs stat invalid", func() error { _, err := shmfs.NewFS("").Stat("/x"); return err }, fs.ErrInvalid, "stat"},
+		{"fs readdir invalid", func() error { _, err := shmfs.NewFS("").ReadDir("a/"); return err }, fs.ErrInvalid, "readdir"},
 	} {
 		err := c.do()
 		if !errors.Is(err, c.is) || !isPathOp(err, c.op) {
@@ -490,6 +494,81 @@ func TestReadFromWriteTo(t *testing.T) {
 	n, err = f.WriteTo(&out)
 	if n != int64(len(src)) || err != nil || !bytes.Equal(out.Bytes(), src) {
 		t.Fatalf("WriteTo = %d, %v, equal %v", n, err, bytes.Equal(out.Bytes(), src))
+	}
+}
+
+// TestReadFromUnwritable: ReadFrom into a File that cannot be written
+// (read-only, or closed) does what *os.File's does with the same source:
+// from an *os.File (copy_file_range) it fails before reading, so the source
+// keeps its offset; from any other reader it reads one buffer first. The
+// error class and op agree too.
+func TestReadFromUnwritable(t *testing.T) {
+	s := scratch(t, "")
+	content := bytes.Repeat([]byte("source"), 20000)
+	if err := os.WriteFile(s.Path("src"), content, 0600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		flag   int
+		closed bool
+	}{{"rdonly", os.O_RDONLY, false}, {"closed", os.O_RDWR, true}, {"rdonly-append", os.O_RDONLY | os.O_APPEND, false}} {
+		for _, kind := range []string{"os.File", "LimitedReader", "bytes.Reader"} {
+			results := make([]string, 2)
+			for i, open := range []func() (io.ReaderFrom, func()){
+				func() (io.ReaderFrom, func()) {
+					f, err := shmfs.OpenFile(s.Name("dst"), c.flag|os.O_CREATE, 0600)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return f, func() { f.Close() }
+				},
+				func() (io.ReaderFrom, func()) {
+					f, err := os.OpenFile(s.Path("dst"), c.flag|os.O_CREATE, 0600)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return f, func() { f.Close() }
+				},
+			} {
+				dst, done := open()
+				if c.closed {
+					done()
+				}
+				src, err := os.Open(s.Path("src"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var r io.Reader = src
+				var br *bytes.Reader
+				switch kind {
+				case "LimitedReader":
+					r = &io.LimitedReader{R: src, N: 1000}
+				case "bytes.Reader":
+					br = bytes.NewReader(content)
+					r = br
+				}
+				n, err := dst.ReadFrom(r)
+				left := int64(-1)
+				if br != nil {
+					left = int64(br.Len())
+				} else {
+					left, _ = src.Seek(0, io.SeekCurrent)
+				}
+				var pe *fs.PathError
+				op := ""
+				if errors.As(err, &pe) {
+					op = pe.Op
+				}
+				results[i] = fmt.Sprintf("n=%d op=%q EBADF=%v ErrClosed=%v source at %d",
+					n, op, errors.Is(err, syscall.EBADF), errors.Is(err, fs.ErrClosed), left)
+				src.Close()
+				done()
+			}
+			if results[0] != results[1] {
+				t.Errorf("%s from %s: shmfs %s; os %s", c.name, kind, results[0], results[1])
+			}
+		}
 	}
 }
 

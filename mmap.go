@@ -407,6 +407,9 @@ var errPrivateGrow = errors.New("a private (copy-on-write) view cannot grow past
 // errPrivateSize: nor can it change its size at all.
 var errPrivateSize = fmt.Errorf("a private (copy-on-write) view cannot change the object's size: %w", errors.ErrUnsupported)
 
+// errPrivateTrunc: O_TRUNC would change the object under a private view.
+var errPrivateTrunc = fmt.Errorf("O_TRUNC with O_PRIVATE: a private (copy-on-write) view never changes the object: %w", errors.ErrUnsupported)
+
 // errSegmentFull is returned by a write that reaches past a fixed-size
 // segment's end; the bytes that fit are written.
 var errSegmentFull = errors.New("write past the end of a fixed-size segment")

@@ -106,7 +106,8 @@ func (fsys *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 // (never the mapping itself).
 func (fsys *FS) ReadFile(name string) ([]byte, error) {
 	if !validPath(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+		// os.DirFS's op for a name it refuses.
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrInvalid}
 	}
 	f, err := openFile(fsys.root(), name, name, os.O_RDONLY, 0, false)
 	if err != nil {
@@ -244,5 +245,7 @@ var errNotRegular = errors.New("not a regular file")
 // O_PRIVATE, or'ed into OpenFile's flag, maps the object copy-on-write
 // (MAP_PRIVATE): reads see the object, writes stay in this File and never
 // reach the object or other processes. A private File cannot change the
-// object's size. Its value collides with no os.O_* flag on any system.
+// object's size: with os.O_TRUNC (which would) or os.O_WRONLY (nothing to
+// read) OpenFile refuses it before opening anything. Its value collides
+// with no os.O_* flag on any system.
 const O_PRIVATE = 0x08000000

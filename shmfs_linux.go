@@ -115,6 +115,11 @@ func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool
 	if private && acc == unix.O_WRONLY {
 		return nil, &fs.PathError{Op: "open", Path: display, Err: syscall.EINVAL}
 	}
+	if private && flag&unix.O_TRUNC != 0 {
+		// Truncating would change the object, which a private view never
+		// does; refused before anything is opened.
+		return nil, &fs.PathError{Op: "open", Path: display, Err: errPrivateTrunc}
+	}
 	var st syscall.Stat_t
 	fd, err := openRaw(root, name, flag, perm, &st)
 	if err != nil {
