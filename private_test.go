@@ -19,26 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() {
-	// private-check NAME TEXT: the object NAME, opened shared in this
-	// process, must hold exactly TEXT.
-	children["private-check"] = func(args []string) error {
-		f, err := shmfs.Open(args[0])
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		b, err := io.ReadAll(f)
-		if err != nil {
-			return err
-		}
-		if string(b) != args[1] {
-			return fmt.Errorf("the object holds %q, want %q", b, args[1])
-		}
-		return nil
-	}
-}
-
 // privateContent is what the object holds: three pages and a bit, each page
 // telling which it is.
 func privateContent() []byte {
@@ -123,7 +103,7 @@ func TestPrivateIsolation(t *testing.T) {
 	}
 	o.Close()
 	// Another process sees the object, not the view.
-	cmd := shmfstest.Command("private-check", name, string(want))
+	cmd := shmfstest.Command("reader", name, string(want)) // crossproc_test.go: the object must hold exactly want
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
