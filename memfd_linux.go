@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"os"
 	"strings"
 	"syscall"
 
@@ -52,7 +53,7 @@ func memFile(name string) (*File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return newFDFile(fd, name, 0, unix.O_RDWR, false, false, true)
+	return newFDFile(os.NewFile(uintptr(fd), name), name, 0, unix.O_RDWR, true)
 }
 
 func adoptFD(ufd uintptr, name string) (*File, error) {
@@ -87,16 +88,16 @@ func adoptFD(ufd uintptr, name string) (*File, error) {
 		return fail(&notRegularError{mode: st.Mode})
 	}
 	acc := fl & unix.O_ACCMODE
-	appendMode := fl&unix.O_APPEND != 0
+	flag := acc | fl&unix.O_APPEND
 
 	// A file sealed against writes cannot be mapped writable: map it
 	// read-only, so that reads still go through memory and writes fail
 	// as the kernel says (EPERM).
 	seals, err := unix.FcntlInt(uintptr(fd), unix.F_GET_SEALS, 0)
 	if err != nil || acc != unix.O_RDWR || seals&writeSeals == 0 {
-		return newFDFile(fd, name, st.Size, acc, appendMode, false, true)
+		return newFDFile(os.NewFile(uintptr(fd), name), name, st.Size, flag, true)
 	}
-	f, err := newFDFile(fd, name, st.Size, acc, appendMode, false, true)
+	f, err := newFDFile(os.NewFile(uintptr(fd), name), name, st.Size, flag, true)
 	if err != nil {
 		return nil, err
 	}

@@ -134,28 +134,10 @@ func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool
 		unix.Close(fd)
 		return nil, &fs.PathError{Op: "open", Path: display, Err: errNotRegular}
 	}
-	f, err := newFDFile(fd, display, st.Size, acc, flag&unix.O_APPEND != 0, private, mapIt)
-	if err == nil && flag&(unix.O_SYNC|unix.O_DSYNC) != 0 && !private {
-		f.m.writeThrough = true
+	if private {
+		flag |= O_PRIVATE
 	}
-	return f, err
-}
-
-// newFDFile wraps an open descriptor of a regular file.
-func newFDFile(fd int, display string, size int64, acc int, appendMode, private, mapIt bool) (*File, error) {
-	var m *mapping
-	if mapIt && acc != unix.O_WRONLY {
-		var err error
-		m, err = mapFD(fd, size, acc == unix.O_RDWR || private, private)
-		if err != nil {
-			unix.Close(fd)
-			return nil, &fs.PathError{Op: "mmap", Path: display, Err: err}
-		}
-	} else {
-		m = &mapping{fd: fd, shmid: -1}
-		m.size.Store(size)
-	}
-	return newFile(display, m, acc, appendMode), nil
+	return newFDFile(os.NewFile(uintptr(fd), display), display, st.Size, flag, mapIt)
 }
 
 // openAny is fs.FS's Open: a *File for a regular file, a directory handle
@@ -168,7 +150,7 @@ func openAny(root, name string) (fs.File, error) {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		return newFDFile(fd, name, st.Size, unix.O_RDONLY, false, false, true)
+		return newFDFile(os.NewFile(uintptr(fd), name), name, st.Size, unix.O_RDONLY, true)
 	case unix.S_IFDIR:
 		// The *os.File's name ends in name's last element ("." for the
 		// root), which is what its Stat names.
@@ -271,43 +253,4 @@ func removeAt(root, name string) error {
 		e = e1
 	}
 	return &fs.PathError{Op: "remove", Path: name, Err: e}
-}
-
-// stat is File.Stat's system half.
-func (f *File) stat() (fs.FileInfo, error) {
-	m := f.m
-	if m.shmid >= 0 {
-		return f.segmentStat()
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return nil, fs.ErrClosed
-	}
-	m.stamp()
-	// Package os makes the FileInfo (one fstat), so that os.SameFile
-	// accepts it as it accepts an *os.File's.
-	fi, err := m.osFile(f.name).Stat()
-	if err != nil {
-		return nil, underlying(err)
-	}
-	if !m.private {
-		m.size.Store(fi.Size())
-	}
-	return fi, nil
-}
-
-// chmod is File.Chmod's system half.
-func (f *File) chmod(mode fs.FileMode) error {
-	m := f.m
-	if m.shmid >= 0 {
-		return f.segmentChmod(mode)
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return fs.ErrClosed
-	}
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fchmod(m.fd, syscallMode(mode)) })
-	return err
 }

@@ -29,6 +29,3 @@ func readDirAt(root, name string) ([]fs.DirEntry, error) {
 func removeAt(root, name string) error {
 	return &fs.PathError{Op: "remove", Path: name, Err: errors.ErrUnsupported}
 }
-
-func (f *File) stat() (fs.FileInfo, error)   { return nil, errors.ErrUnsupported }
-func (f *File) chmod(mode fs.FileMode) error { return errors.ErrUnsupported }

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package shmfs
+
+import (
+	"errors"
+	"io/fs"
+)
+
+func (f *File) stat() (fs.FileInfo, error)   { return nil, errors.ErrUnsupported }
+func (f *File) chmod(mode fs.FileMode) error { return errors.ErrUnsupported }
