@@ -5,7 +5,10 @@ import "syscall"
 // Plan 9 has error strings, not errnos; nothing is ever opened there, but
 // the portable code must compile.
 var (
-	errBadFD  error = syscall.ErrorString("bad file descriptor")
-	errInval  error = syscall.ErrorString("invalid argument")
-	errNoData error = syscall.ErrorString("no such device or address")
+	errBadFD   error = syscall.ErrorString("bad file descriptor")
+	errInval   error = syscall.ErrorString("invalid argument")
+	errNoData  error = syscall.ErrorString("no such device or address")
+	errFBig    error = syscall.ErrorString("file too large")
+	errEFault  error = syscall.ErrorString("bad address")
+	errNoSpace error = syscall.ErrorString("no space left on device")
 )

@@ -6,7 +6,10 @@ import "syscall"
 
 // The errnos the portable code returns, as *os.File would.
 var (
-	errBadFD  error = syscall.EBADF  // the access mode forbids the call
-	errInval  error = syscall.EINVAL // a bad offset or whence
-	errNoData error = syscall.ENXIO  // SEEK_DATA/SEEK_HOLE past the end
+	errBadFD   error = syscall.EBADF  // the access mode forbids the call
+	errInval   error = syscall.EINVAL // a bad offset or whence
+	errNoData  error = syscall.ENXIO  // SEEK_DATA/SEEK_HOLE past the end
+	errFBig    error = syscall.EFBIG  // a write past a fixed size
+	errEFault  error = syscall.EFAULT // a fault nothing could redo
+	errNoSpace error = syscall.ENOSPC // no page could be had
 )

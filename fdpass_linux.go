@@ -38,18 +38,13 @@ func sendFile(conn *net.UnixConn, f *File) error {
 	}
 	// Send a duplicate, so that the File can be closed while the message
 	// is still being written (a full socket buffer blocks the write).
-	m := f.m
-	m.mu.RLock()
-	if m.closed || f.closed.Load() {
-		m.mu.RUnlock()
+	if f.closed.Load() {
 		return &fs.PathError{Op: "send", Path: f.name, Err: fs.ErrClosed}
 	}
-	if m.fd < 0 {
-		m.mu.RUnlock()
-		return &fs.PathError{Op: "send", Path: f.name, Err: &explainedError{why: "a System V segment has no descriptor to pass (pass its id)", errno: unix.EBADF, unsupported: true}}
+	if _, ok := f.m.segment(); ok {
+		return &fs.PathError{Op: "send", Path: f.name, Err: explain("a System V segment has no descriptor to pass (pass its id)", unix.EBADF, errors.ErrUnsupported)}
 	}
-	dup, err := unix.FcntlInt(uintptr(m.fd), unix.F_DUPFD_CLOEXEC, 0)
-	m.mu.RUnlock()
+	dup, err := f.m.fcntl(unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return &fs.PathError{Op: "send", Path: f.name, Err: err}
 	}

@@ -374,7 +374,7 @@ func (f *File) Truncate(size int64) error {
 	// segment attached read-only and a private view; a segment's fixed size
 	// is the first thing it says.
 	err := errInval
-	if f.acc != os.O_RDONLY || f.m.fixed {
+	if f.acc != os.O_RDONLY || f.m.fixedSize() {
 		err = f.m.truncate(size)
 		if err == nil && f.acc == os.O_RDONLY {
 			err = errInval
@@ -453,10 +453,14 @@ func (f *File) Chmod(mode fs.FileMode) error {
 // and for a System V segment (which has none). The descriptor is the
 // File's: do not close it. Its kernel offset is not the File's offset.
 func (f *File) Fd() uintptr {
-	if f == nil || f.closed.Load() || f.m.fd < 0 {
+	if f == nil || f.closed.Load() {
 		return ^uintptr(0)
 	}
-	return uintptr(f.m.fd)
+	fd := f.m.descriptor()
+	if fd < 0 {
+		return ^uintptr(0)
+	}
+	return uintptr(fd)
 }
 
 // Close unmaps and closes the File, rendering it unusable for I/O.
@@ -498,59 +502,6 @@ func (f *File) setDeadline(op string) error {
 	}
 	return os.ErrNoDeadline
 }
-
-// seek resolves SEEK_END (and SEEK_DATA, SEEK_HOLE) against the object.
-func (m *mapping) seek(offset int64, whence int) (int64, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return 0, fs.ErrClosed
-	}
-	if m.fd >= 0 && !m.private {
-		return sysSeek(m.fd, offset, whence)
-	}
-	size := m.size.Load()
-	switch whence {
-	case io.SeekEnd:
-		if (offset > 0 && size > math.MaxInt64-offset) || size+offset < 0 {
-			return 0, errInval
-		}
-		return size + offset, nil
-	case seekData, seekHole:
-		// A segment or a private view is all data.
-		if offset < 0 {
-			return 0, errInval
-		}
-		if offset >= size {
-			return 0, errNoData
-		}
-		if whence == seekData {
-			return offset, nil
-		}
-		return size, nil
-	}
-	return 0, errInval
-}
-
-// checkOffset reports whether the file system accepts off as an offset.
-func (m *mapping) checkOffset(off int64) error {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return fs.ErrClosed
-	}
-	if m.fd < 0 || m.private {
-		return nil
-	}
-	_, err := sysSeek(m.fd, off, io.SeekStart)
-	return err
-}
-
-// SEEK_DATA and SEEK_HOLE, the same numbers on every system that has them.
-const (
-	seekData = 3
-	seekHole = 4
-)
 
 var (
 	_ io.ReadWriteSeeker = (*File)(nil)

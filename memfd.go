@@ -47,6 +47,9 @@ const (
 	SealFutureWrite = 0x10
 )
 
+// writeSeals are the seals after which no new writable mapping can be made.
+const writeSeals = SealWrite | SealFutureWrite
+
 // MemFile creates an anonymous shared-memory file (memfd_create(2)) of size
 // zero, open for reading and writing, close-on-exec and sealable. It has no
 // name to leak: it is gone when the last descriptor closes. name is only a

@@ -40,12 +40,13 @@ func TestSealedMapFallbacks(t *testing.T) {
 			if err := f.Seal(SealWrite); err != nil {
 				t.Fatal(err)
 			}
+			r := f.m.cur.Load()
 			if c.want == -1 {
-				if f.m.data != nil {
+				if r != nil {
 					t.Fatalf("mapped, want no mapping")
 				}
-			} else if f.m.data == nil || f.m.flags != c.want || f.m.prot != unix.PROT_READ {
-				t.Fatalf("mapping %v flags %#x prot %#x", f.m.data != nil, f.m.flags, f.m.prot)
+			} else if r == nil || r.writable || f.m.mapFlags != c.want || f.m.prot != unix.PROT_READ {
+				t.Fatalf("mapping %v flags %#x prot %#x", r != nil, f.m.mapFlags, f.m.prot)
 			}
 			got := make([]byte, len(want)+1)
 			if n, err := f.ReadAt(got, 0); n != len(want) || err != io.EOF || !bytes.Equal(got[:n], want) {

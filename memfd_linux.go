@@ -30,12 +30,10 @@ var (
 // "memfd:" prefix the kernel puts in front.
 const memfdNameMax = 255 - len("memfd:")
 
-// writeSeals are the seals after which no new writable mapping can be made.
-const writeSeals = SealWrite | SealFutureWrite
 
 func memFile(name string) (*File, error) {
 	if len(name) > memfdNameMax {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: &explainedError{why: "a memory file's name is at most 249 bytes", errno: unix.EINVAL}}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: explain("a memory file's name is at most 249 bytes", unix.EINVAL)}
 	}
 	if strings.IndexByte(name, 0) >= 0 {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: unix.EINVAL}
@@ -66,7 +64,7 @@ func adoptFD(ufd uintptr, name string) (*File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	var st syscall.Stat_t
-	if err := fstat(fd, &st); err != nil {
+	if err := sysFstat(fd, &st); err != nil {
 		if err == unix.EBADF {
 			// Not a descriptor: there is nothing to close.
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
@@ -78,7 +76,7 @@ func adoptFD(ufd uintptr, name string) (*File, error) {
 		return fail(err)
 	}
 	if fl&unix.O_PATH != 0 {
-		return fail(&explainedError{why: "an O_PATH descriptor can be neither read nor mapped", errno: unix.EBADF})
+		return fail(explain("an O_PATH descriptor can be neither read nor mapped", unix.EBADF))
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
@@ -88,7 +86,7 @@ func adoptFD(ufd uintptr, name string) (*File, error) {
 		return fail(&notRegularError{mode: st.Mode})
 	}
 	acc := fl & unix.O_ACCMODE
-	flag := acc | fl&unix.O_APPEND
+	flag := acc | fl&(unix.O_APPEND|unix.O_SYNC|unix.O_DSYNC)
 
 	// A file sealed against writes cannot be mapped writable: map it
 	// read-only, so that reads still go through memory and writes fail
@@ -101,13 +99,9 @@ func adoptFD(ufd uintptr, name string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m := f.m; m.lazy.Load() || m.data == nil {
-		// Map it read-only now: the writable mapping the core would make
-		// is refused (EPERM).
-		m.mu.Lock()
-		m.mapReadOnly(st.Size)
-		m.mu.Unlock()
-	}
+	// Map it read-only now: the writable mapping the core would make is
+	// refused (EPERM).
+	f.m.mapReadOnly()
 	return f, nil
 }
 
@@ -134,96 +128,11 @@ func (e *notRegularError) Error() string {
 
 func (e *notRegularError) Unwrap() error { return errNotRegular }
 
-// explainedError says why the kernel returned errno. It wraps the errno,
-// and also errors.ErrUnsupported when the file can never be sealed.
-type explainedError struct {
-	why         string
-	errno       syscall.Errno
-	unsupported bool
-}
-
-func (e *explainedError) Error() string { return e.why + ": " + e.errno.Error() }
-
-func (e *explainedError) Unwrap() []error {
-	if e.unsupported {
-		return []error{e.errno, errors.ErrUnsupported}
-	}
-	return []error{e.errno}
-}
-
-// errNoSeals: the file is on a file system without seals.
-var errNoSeals = &explainedError{why: "only memory files (and files on tmpfs or hugetlbfs) have seals", errno: unix.EINVAL, unsupported: true}
-
-// errSegmentSeal: a System V segment has no descriptor to seal.
-var errSegmentSeal = &explainedError{why: "a System V segment cannot be sealed", errno: unix.EINVAL, unsupported: true}
-
-// sealedMapFlags are the mappings mapReadOnly tries, in order (a variable
-// so that tests can take the fallbacks that old kernels need).
-var sealedMapFlags = []int{unix.MAP_SHARED, unix.MAP_PRIVATE}
-
-// mapReadOnly maps the object read-only into m.data, for a file sealed
-// against writes: shared if the kernel allows it, private otherwise (before
-// Linux 6.7 a file sealed with F_SEAL_WRITE could not be mapped MAP_SHARED
-// through a writable descriptor; a read-only private mapping of a file
-// nobody can write shows the same bytes). Reads copy from it as from any
-// mapping; a write inside the object faults on the read-only pages and is
-// redone with pwrite, and a write past its end goes to pwrite: either way
-// the kernel refuses it (EPERM).
-//
-// If no mapping can be made, m.data is nil and the core reads and writes
-// with pread/pwrite. Callers hold m.mu exclusive (or own m alone).
-func (m *mapping) mapReadOnly(size int64) {
-	m.lazy.Store(false)
-	m.size.Store(size)
-	for _, flags := range sealedMapFlags {
-		if m.data = sysMap(m.fd, size, unix.PROT_READ, flags); m.data != nil {
-			m.prot, m.flags = unix.PROT_READ, flags
-			return
-		}
-	}
-}
-
 func (f *File) seal(seals int) error {
-	m := f.m
-	if m.fd < 0 {
+	if _, ok := f.m.segment(); ok {
 		return errSegmentSeal
 	}
-	// Exclusive: no copy is in flight while the mapping is replaced.
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return fs.ErrClosed
-	}
-	// F_SEAL_WRITE fails with EBUSY while any writable shared mapping
-	// exists, this File's own included; F_SEAL_FUTURE_WRITE would let this
-	// File's mapping write on. So the mapping goes, the seal is added, and
-	// the mapping comes back read-only (or as it was, if the seal failed).
-	// A File not mapped yet (the core maps lazily) is mapped read-only now,
-	// so that it never tries a writable mapping the seal forbids.
-	remap := seals&writeSeals != 0 && !m.private && f.acc != unix.O_RDONLY &&
-		m.flags == unix.MAP_SHARED && (m.data != nil || m.lazy.Load())
-	var n, prot int
-	if remap && m.data != nil {
-		n, prot = len(m.data), m.prot
-		if err := m.detach(m.data); err != nil {
-			return err
-		}
-		m.data = nil
-	}
-	_, err := unix.FcntlInt(uintptr(m.fd), unix.F_ADD_SEALS, seals)
-	if remap {
-		now, gerr := unix.FcntlInt(uintptr(m.fd), unix.F_GET_SEALS, 0)
-		size, serr := sysFsize(m.fd)
-		if gerr == nil && now&writeSeals != 0 && serr == nil {
-			m.mapReadOnly(size)
-		} else if n > 0 {
-			if data, merr := unix.Mmap(m.fd, 0, n, prot, unix.MAP_SHARED); merr == nil {
-				m.data = data
-			}
-			// If it cannot be mapped again, m.data stays nil and the core
-			// goes through pread/pwrite: slower, never wrong.
-		}
-	}
+	err := f.m.addSeals(seals)
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return f.explainSealError(errno, seals)
@@ -232,45 +141,38 @@ func (f *File) seal(seals int) error {
 }
 
 // explainSealError turns F_ADD_SEALS's bare errno into an error that says
-// why. Callers hold f.m.mu.
+// why.
 func (f *File) explainSealError(errno syscall.Errno, seals int) error {
-	fd := uintptr(f.m.fd)
 	switch errno {
 	case unix.EPERM:
 		if f.acc == unix.O_RDONLY {
-			return &explainedError{why: "seals can only be added through a descriptor open for writing", errno: errno}
+			return explain("seals can only be added through a descriptor open for writing", errno)
 		}
 		var st syscall.Stat_t
-		if fstat(f.m.fd, &st) == nil && st.Nlink > 0 {
-			return &explainedError{why: "only memory files (MemFile) can be sealed: a named shared-memory object is sealed against seals (SealSeal)", errno: errno, unsupported: true}
+		if f.m.fstat(&st) == nil && st.Nlink > 0 {
+			return explain("only memory files (MemFile) can be sealed: a named shared-memory object is sealed against seals (SealSeal)", errno, errors.ErrUnsupported)
 		}
-		if now, err := unix.FcntlInt(fd, unix.F_GET_SEALS, 0); err == nil && now&SealSeal != 0 {
-			return &explainedError{why: "the file is sealed against further seals (SealSeal)", errno: errno}
+		if now, err := f.m.fcntl(unix.F_GET_SEALS, 0); err == nil && now&SealSeal != 0 {
+			return explain("the file is sealed against further seals (SealSeal)", errno)
 		}
 	case unix.EBUSY:
 		if seals&SealWrite != 0 {
-			return &explainedError{why: "cannot seal against writes: the file is still mapped for writing by another File or another process (or its pages are pinned)", errno: errno}
+			return explain("cannot seal against writes: the file is still mapped for writing by another File or another process, or by a View or Update of this File that is still running (or its pages are pinned)", errno)
 		}
 	case unix.EINVAL:
-		if _, err := unix.FcntlInt(fd, unix.F_GET_SEALS, 0); err == unix.EINVAL {
+		if _, err := f.m.fcntl(unix.F_GET_SEALS, 0); err == unix.EINVAL {
 			return errNoSeals
 		}
-		return &explainedError{why: "unknown seal bits", errno: errno}
+		return explain("unknown seal bits", errno)
 	}
 	return errno
 }
 
 func (f *File) seals() (int, error) {
-	m := f.m
-	if m.fd < 0 {
+	if _, ok := f.m.segment(); ok {
 		return 0, errSegmentSeal
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return 0, fs.ErrClosed
-	}
-	s, err := unix.FcntlInt(uintptr(m.fd), unix.F_GET_SEALS, 0)
+	s, err := f.m.fcntl(unix.F_GET_SEALS, 0)
 	if err == unix.EINVAL {
 		return 0, errNoSeals
 	}

@@ -1,6 +1,10 @@
 package shmfs
 
 import (
+	"bytes"
+	"os"
+	"strconv"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -9,6 +13,21 @@ import (
 // The Linux primitives behind the mapping core. Each returns a bare
 // syscall.Errno (as x/sys does); File wraps it once.
 
+const (
+	sysProtRead   = unix.PROT_READ
+	sysProtWrite  = unix.PROT_WRITE
+	sysMapShared  = unix.MAP_SHARED
+	sysMapPrivate = unix.MAP_PRIVATE
+	sysFAddSeals  = unix.F_ADD_SEALS
+	sysFGetSeals  = unix.F_GET_SEALS
+)
+
+// sealedMapFlags are the mappings mapReadOnly tries, in order (a variable
+// so that tests can take the fallbacks that old kernels need).
+var sealedMapFlags = []int{unix.MAP_SHARED, unix.MAP_PRIVATE}
+
+// ignoringEINTR calls f until it fails with something other than EINTR.
+// It is the package's one EINTR loop.
 func ignoringEINTR[T any](f func() (T, error)) (T, error) {
 	for {
 		v, err := f()
@@ -16,6 +35,38 @@ func ignoringEINTR[T any](f func() (T, error)) (T, error) {
 			return v, err
 		}
 	}
+}
+
+// ignoringEINTR0 is ignoringEINTR for calls that return only an error.
+func ignoringEINTR0(f func() error) error {
+	_, err := ignoringEINTR(func() (struct{}, error) { return struct{}{}, f() })
+	return err
+}
+
+// Stat_t from x/sys and from syscall are the same structure on Linux; the
+// arrays fail to compile if that ever stops being true.
+var (
+	_ [unsafe.Sizeof(syscall.Stat_t{}) - unsafe.Sizeof(unix.Stat_t{})]byte
+	_ [unsafe.Sizeof(unix.Stat_t{}) - unsafe.Sizeof(syscall.Stat_t{})]byte
+)
+
+// sysFstat is the package's one fstat.
+func sysFstat(fd int, st *syscall.Stat_t) error {
+	return ignoringEINTR0(func() error { return unix.Fstat(fd, (*unix.Stat_t)(unsafe.Pointer(st))) })
+}
+
+// sysFsize is fd's size.
+func sysFsize(fd int) (int64, error) {
+	var st syscall.Stat_t
+	if err := sysFstat(fd, &st); err != nil {
+		return 0, err
+	}
+	return st.Size, nil
+}
+
+// fstat is fstat(2) of the mapping's descriptor.
+func (m *mapping) fstat(st *syscall.Stat_t) error {
+	return m.withFD(func(fd int) error { return sysFstat(fd, st) })
 }
 
 func sysPread(fd int, p []byte, off int64) (int, error) {
@@ -34,25 +85,17 @@ func sysSeek(fd int, off int64, whence int) (int64, error) {
 	return unix.Seek(fd, off, whence)
 }
 
-func sysFsize(fd int) (int64, error) {
-	var st unix.Stat_t
-	if _, err := ignoringEINTR(func() (int, error) { return 0, unix.Fstat(fd, &st) }); err != nil {
-		return 0, err
-	}
-	return st.Size, nil
+func sysFcntl(fd, cmd, arg int) (int, error) {
+	return ignoringEINTR(func() (int, error) { return unix.FcntlInt(uintptr(fd), cmd, arg) })
 }
 
 func sysFtruncate(fd int, size int64) error {
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Ftruncate(fd, size) })
-	return err
+	return ignoringEINTR0(func() error { return unix.Ftruncate(fd, size) })
 }
 
 func sysFsync(fd int) error {
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fsync(fd) })
-	return err
+	return ignoringEINTR0(func() error { return unix.Fsync(fd) })
 }
-
-func sysClose(fd int) error { return unix.Close(fd) }
 
 // sysStampMtime sets fd's modification time (and so its change time) to
 // now and leaves its access time, as a write(2) does: futimens(3), which is
@@ -74,72 +117,149 @@ func sysMsync(b []byte, async bool) error {
 	return unix.Msync(b, flags)
 }
 
-func sysMremap(b []byte, n int) ([]byte, error) {
-	return unix.Mremap(b, n, unix.MREMAP_MAYMOVE)
-}
-
-func sysMunmap(b []byte) error { return unix.Munmap(b) }
-
-// tmpfsMagic and friends: file systems whose pages are memory, where
-// msync is all Sync needs.
+// File systems whose pages are memory, where msync is all Sync needs.
 const (
 	tmpfsMagic     = 0x01021994
 	hugetlbfsMagic = 0x958458f6
 	ramfsMagic     = 0x858458f6
 )
 
+// fsNoMap is what sysFsKind says of a file system whose files are not
+// mapped: pseudo file systems, where a file's size is not its length (a
+// /proc file reports 0 and has content).
+const fsNoMap = -1
+
+// pseudoFS are the magic numbers (statfs f_type) of fsNoMap's file systems.
+var pseudoFS = map[uint32]bool{
+	unix.PROC_SUPER_MAGIC:      true,
+	unix.SYSFS_MAGIC:           true,
+	unix.DEBUGFS_MAGIC:         true,
+	unix.TRACEFS_MAGIC:         true,
+	unix.SECURITYFS_MAGIC:      true,
+	unix.CGROUP_SUPER_MAGIC:    true,
+	unix.CGROUP2_SUPER_MAGIC:   true,
+	unix.BPF_FS_MAGIC:          true,
+	unix.EFIVARFS_MAGIC:        true,
+	unix.PSTOREFS_MAGIC:        true,
+	unix.SELINUX_MAGIC:         true,
+	unix.SMACK_MAGIC:           true,
+	unix.BINFMTFS_MAGIC:        true,
+	unix.DEVPTS_SUPER_MAGIC:    true,
+	unix.NSFS_MAGIC:            true,
+	unix.ANON_INODE_FS_MAGIC:   true,
+	unix.SOCKFS_MAGIC:          true,
+	unix.PIPEFS_MAGIC:          true,
+	unix.BDEVFS_MAGIC:          true,
+	unix.AUTOFS_SUPER_MAGIC:    true,
+	unix.OPENPROM_SUPER_MAGIC:  true,
+	unix.USBDEVICE_SUPER_MAGIC: true,
+	configfsMagic:              true,
+	fusectlMagic:               true,
+	mqueueMagic:                true,
+}
+
+// Magic numbers x/sys lacks (include/uapi/linux/magic.h).
+const (
+	configfsMagic = 0x62656570
+	fusectlMagic  = 0x65735543
+	mqueueMagic   = 0x19800202
+)
+
 func sysFsKind(fd int) int32 {
 	var st unix.Statfs_t
-	if err := unix.Fstatfs(fd, &st); err != nil {
+	if err := ignoringEINTR0(func() error { return unix.Fstatfs(fd, &st) }); err != nil {
 		return fsOther
 	}
-	switch uint32(st.Type) {
-	case tmpfsMagic, hugetlbfsMagic, ramfsMagic:
-		return fsTmpfs
+	t := uint32(st.Type)
+	switch {
+	case t == tmpfsMagic || t == hugetlbfsMagic || t == ramfsMagic:
+		return fsMemory
+	case pseudoFS[t]:
+		return fsNoMap
 	}
 	return fsOther
 }
 
-// mapFD returns the mapping core for fd, an object of the given size. A
-// shared mapping is made lazily, on the second access (see touch): a File
-// opened for one read costs no mmap/munmap. A private view is mapped at once
-// (its copy-on-write snapshot is what it is for). A descriptor that cannot be
-// mapped (write-only, or a file system without mmap) gets no mapping: the
-// core then goes through pread/pwrite.
-func mapFD(fd int, size int64, writable, private bool) (*mapping, error) {
-	m := &mapping{fd: fd, shmid: -1, private: private, detach: sysMunmap}
-	m.size.Store(size)
-	m.prot = unix.PROT_READ
-	if writable {
-		m.prot |= unix.PROT_WRITE
-	}
-	m.flags = unix.MAP_SHARED
-	if !private {
-		m.lazy.Store(true)
-		return m, nil
-	}
-	// A private view covers exactly the object: it cannot grow.
-	m.flags = unix.MAP_PRIVATE
-	m.noRemap = true
-	data, err := unix.Mmap(fd, 0, int(min(max(size, 1), maxReserve)), m.prot, m.flags)
+// sysMapExact maps exactly n bytes of fd.
+func sysMapExact(fd int, n int, prot, flags int) ([]byte, error) {
+	p, err := unix.MmapPtr(fd, 0, nil, uintptr(n), prot, flags)
 	if err != nil {
 		return nil, err
 	}
-	m.data = data
-	return m, nil
+	return unsafe.Slice((*byte)(p), n), nil
 }
 
 // sysMap maps a reservation for an object of the given size, or returns nil
-// if it cannot (the core then uses pread/pwrite).
+// if it cannot (the core then uses pread/pwrite). Under a finite
+// RLIMIT_AS it never takes the last part of the address space the limit
+// leaves (see addressRoom): the Go runtime must still be able to grow its
+// heap.
 func sysMap(fd int, size int64, prot, flags int) []byte {
-	for n := reserveFor(size); ; n /= 2 {
-		data, err := unix.Mmap(fd, 0, n, prot, flags)
+	n := reserveFor(size)
+	if room, limited := addressRoom(); limited {
+		for int64(n) > room && n > 1<<20 {
+			n /= 2
+		}
+		if int64(n) > room {
+			return nil
+		}
+	}
+	for ; ; n /= 2 {
+		data, err := sysMapExact(fd, n, prot, flags)
 		if err == nil {
 			return data
 		}
-		// Out of address space (RLIMIT_AS): try a smaller reservation.
+		// Out of address space: try a smaller reservation.
 		if err != unix.ENOMEM || int64(n) <= size || n <= 1<<20 {
 			return nil
 		}
 	}
+}
+
+// addressHeadroom is the least of a finite RLIMIT_AS that reservations
+// leave to the rest of the process (see addressRoom): the Go runtime
+// reserves heap in 64 MiB arenas, and dies when it cannot.
+const addressHeadroom = 256 << 20
+
+// addressRoom returns how many bytes of address space a new reservation may
+// take under RLIMIT_AS, and whether there is a limit at all: what the limit
+// leaves, less a quarter of that and at least addressHeadroom. It reads
+// the process's current size from /proc/self/statm.
+func addressRoom() (room int64, limited bool) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY || lim.Cur > 1<<62 {
+		return 0, false
+	}
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, true
+	}
+	f, _, _ := bytes.Cut(b, []byte(" "))
+	pages, err := strconv.ParseInt(string(f), 10, 64)
+	if err != nil {
+		return 0, true
+	}
+	left := int64(lim.Cur) - pages*pageSize
+	room = left - max(left/4, addressHeadroom)
+	return max(room, 0), true
+}
+
+// sysRevoke replaces [addr, addr+n) by an inaccessible anonymous mapping at
+// the same place: what was mapped there (the object's pages, a segment's
+// attach) is gone at once, and any touch faults, but the range stays
+// reserved, so nothing else can be mapped there.
+func sysRevoke(addr, n uintptr) {
+	_, _, e := unix.Syscall6(unix.SYS_MMAP, addr, n, unix.PROT_NONE,
+		unix.MAP_FIXED|unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE, ^uintptr(0), 0)
+	if e != 0 {
+		// Out of mappings (vm.max_map_count): at least make it
+		// inaccessible. The object stays mapped until the cleanup.
+		unix.Syscall(unix.SYS_MPROTECT, addr, n, unix.PROT_NONE)
+	}
+}
+
+// sysUnmap releases [addr, addr+n). (Raw, as sysRevoke: the addresses are
+// not Go pointers, and x/sys's Munmap wants the slice its Mmap made.)
+func sysUnmap(addr, n uintptr) {
+	unix.Syscall(unix.SYS_MUNMAP, addr, n, 0)
 }

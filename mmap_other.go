@@ -9,16 +9,30 @@ import "errors"
 
 var errUnsupported = errors.ErrUnsupported
 
-func sysPread(fd int, p []byte, off int64) (int, error)    { return 0, errUnsupported }
-func sysPwrite(fd int, p []byte, off int64) (int, error)   { return 0, errUnsupported }
-func sysWrite(fd int, p []byte) (int, error)               { return 0, errUnsupported }
-func sysSeek(fd int, off int64, whence int) (int64, error) { return 0, errUnsupported }
-func sysFsize(fd int) (int64, error)                       { return 0, errUnsupported }
-func sysFtruncate(fd int, size int64) error                { return errUnsupported }
-func sysFsync(fd int) error                                { return errUnsupported }
-func sysClose(fd int) error                                { return errUnsupported }
-func sysStampMtime(fd int) error                           { return errUnsupported }
-func sysMsync(b []byte, async bool) error                  { return errUnsupported }
-func sysMremap(b []byte, n int) ([]byte, error)            { return nil, errUnsupported }
-func sysFsKind(fd int) int32                               { return fsOther }
-func sysMap(fd int, size int64, prot, flags int) []byte    { return nil }
+const (
+	sysProtRead   = 1
+	sysProtWrite  = 2
+	sysMapShared  = 1
+	sysMapPrivate = 2
+	sysFAddSeals  = 1033
+	sysFGetSeals  = 1034
+	fsNoMap       = -1
+)
+
+var sealedMapFlags = []int{sysMapShared, sysMapPrivate}
+
+func sysFsize(fd int) (int64, error)                             { return 0, errUnsupported }
+func sysPread(fd int, p []byte, off int64) (int, error)          { return 0, errUnsupported }
+func sysPwrite(fd int, p []byte, off int64) (int, error)         { return 0, errUnsupported }
+func sysWrite(fd int, p []byte) (int, error)                     { return 0, errUnsupported }
+func sysSeek(fd int, off int64, whence int) (int64, error)       { return 0, errUnsupported }
+func sysFcntl(fd, cmd, arg int) (int, error)                     { return 0, errUnsupported }
+func sysFtruncate(fd int, size int64) error                      { return errUnsupported }
+func sysFsync(fd int) error                                      { return errUnsupported }
+func sysStampMtime(fd int) error                                 { return errUnsupported }
+func sysMsync(b []byte, async bool) error                        { return errUnsupported }
+func sysFsKind(fd int) int32                                     { return fsOther }
+func sysMapExact(fd int, n int, prot, flags int) ([]byte, error) { return nil, errUnsupported }
+func sysMap(fd int, size int64, prot, flags int) []byte          { return nil }
+func sysRevoke(addr, n uintptr)                                  {}
+func sysUnmap(addr, n uintptr)                                   {}

@@ -1,13 +1,11 @@
 package shmfs
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -210,32 +208,6 @@ func keyName(key int) string {
 // idName is the Name of a File attached by ID.
 func idName(id int) string {
 	return "shmid:" + strconv.Itoa(id)
-}
-
-// segError is an error that explains its cause in words and matches
-// (errors.Is, errors.As) each error it wraps: the errno, and the fs.Err*
-// class a caller tests for.
-type segError struct {
-	msg   string
-	wraps []error
-}
-
-func (e *segError) Error() string   { return e.msg }
-func (e *segError) Unwrap() []error { return e.wraps }
-
-// invalid is an fs.ErrInvalid (and syscall.EINVAL) with an explanation.
-func invalid(format string, args ...any) error {
-	return &segError{msg: fmt.Sprintf(format, args...), wraps: []error{fs.ErrInvalid, syscall.EINVAL}}
-}
-
-// unsupported is an errors.ErrUnsupported with an explanation.
-func unsupported(msg string) error {
-	return &segError{msg: msg, wraps: []error{errors.ErrUnsupported}}
-}
-
-// noSegment: id names no segment (shmat and shmctl say EINVAL or EIDRM).
-func noSegment(id int) error {
-	return &segError{msg: fmt.Sprintf("no segment with ID %d", id), wraps: []error{fs.ErrNotExist}}
 }
 
 // segmentFileInfo is a segment's fs.FileInfo.

@@ -45,15 +45,7 @@ func openSegment(key, size, flag int, perm fs.FileMode) (*File, error) {
 	if flag&NoReserve != 0 {
 		sflag |= shmNoReserve
 	}
-	id, err := unix.SysvShmGet(key, size, sflag)
-	if err == unix.EACCES && sflag&(unix.IPC_CREAT|unix.IPC_EXCL) == unix.IPC_CREAT && !private {
-		// The segment exists, and the kernel checked perm's bits against
-		// its mode. os.OpenFile ignores perm for an existing file; shmat
-		// checks the access this File needs.
-		if id2, err2 := unix.SysvShmGet(key, size, 0); err2 == nil {
-			id, err = id2, nil
-		}
-	}
+	id, created, err := shmget(key, size, sflag)
 	if err != nil {
 		return nil, &fs.PathError{Op: "shmget", Path: name, Err: explainShmget(err, key, size, flag)}
 	}
@@ -61,11 +53,35 @@ func openSegment(key, size, flag int, perm fs.FileMode) (*File, error) {
 		name = idName(id)
 	}
 	f, err := attachSegment(id, name, flag)
-	if err != nil && (private || sflag&unix.IPC_EXCL != 0) {
-		// We created it and nobody has it: do not leak it.
+	if err != nil && created {
+		// We made it and nobody else has it yet: do not leave it behind.
 		unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 	}
 	return f, err
+}
+
+// shmget is shmget(2) that also says whether it created the segment. With
+// IPC_CREAT but not IPC_EXCL the kernel does not say: so it tries to
+// create exclusively first and, if the key has a segment, opens that one
+// (with no permission bits asked for: os.OpenFile ignores perm for an
+// existing file, and shmat checks the access the File needs).
+func shmget(key, size, sflag int) (id int, created bool, err error) {
+	if key == unix.IPC_PRIVATE || sflag&unix.IPC_CREAT == 0 || sflag&unix.IPC_EXCL != 0 {
+		id, err = unix.SysvShmGet(key, size, sflag)
+		return id, err == nil && (key == unix.IPC_PRIVATE || sflag&unix.IPC_CREAT != 0), err
+	}
+	for range 16 {
+		id, err = unix.SysvShmGet(key, size, sflag|unix.IPC_EXCL)
+		if err != unix.EEXIST {
+			return id, err == nil, err
+		}
+		id, err = unix.SysvShmGet(key, size, 0)
+		if err != unix.ENOENT {
+			return id, false, err
+		}
+		// Removed between the two calls: try again.
+	}
+	return -1, false, err
 }
 
 // explainShmget turns shmget's errnos that have several causes into errors
@@ -79,37 +95,37 @@ func explainShmget(err error, key, size, flag int) error {
 	switch errno {
 	case unix.EINVAL:
 		if size == 0 {
-			return &segError{msg: "a new segment needs a size of at least 1 byte (invalid argument)", wraps: []error{errno, fs.ErrInvalid}}
+			return &explained{msg: "a new segment needs a size of at least 1 byte (invalid argument)", wraps: []error{errno, fs.ErrInvalid}}
 		}
 		if key != unix.IPC_PRIVATE {
 			if id, err := unix.SysvShmGet(key, 0, 0); err == nil {
 				var d unix.SysvShmDesc
 				if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err == nil && int64(d.Segsz) < int64(size) {
-					return &segError{
+					return &explained{
 						msg:   fmt.Sprintf("the segment (ID %d) is %d bytes, smaller than the %d asked for (invalid argument)", id, int64(d.Segsz), size),
 						wraps: []error{errno, fs.ErrInvalid},
 					}
 				}
 			}
 		}
-		return &segError{
+		return &explained{
 			msg:   fmt.Sprintf("size %d is larger than the system allows, kernel.shmmax = %s (invalid argument)", size, readSysctl("kernel/shmmax")),
 			wraps: []error{errno, fs.ErrInvalid},
 		}
 	case unix.ENOMEM:
 		if huge {
-			return &segError{msg: "no huge pages available: " + hugePageState() + "; reserve some with sysctl vm.nr_hugepages (cannot allocate memory)", wraps: []error{errno}}
+			return &explained{msg: "no huge pages available: " + hugePageState() + "; reserve some with sysctl vm.nr_hugepages (cannot allocate memory)", wraps: []error{errno}}
 		}
 	case unix.EPERM:
 		if huge {
-			return &segError{msg: "not allowed to use huge pages: this needs CAP_IPC_LOCK or membership of the group vm.hugetlb_shm_group (operation not permitted)", wraps: []error{errno}}
+			return &explained{msg: "not allowed to use huge pages: this needs CAP_IPC_LOCK or membership of the group vm.hugetlb_shm_group (operation not permitted)", wraps: []error{errno}}
 		}
 	case unix.ENOSYS, unix.EOPNOTSUPP:
 		if huge {
-			return &segError{msg: "the kernel has no huge page support (" + errno.Error() + ")", wraps: []error{errno}}
+			return &explained{msg: "the kernel has no huge page support (" + errno.Error() + ")", wraps: []error{errno}}
 		}
 	case unix.ENOSPC:
-		return &segError{
+		return &explained{
 			msg:   fmt.Sprintf("the system's segment limits are reached: kernel.shmmni = %s segments, kernel.shmall = %s pages (no space left on device)", readSysctl("kernel/shmmni"), readSysctl("kernel/shmall")),
 			wraps: []error{errno},
 		}
@@ -157,15 +173,13 @@ func attachSegment(id int, name string, flag int) (*File, error) {
 	data, err := unix.SysvShmAttach(id, 0, aflag)
 	if err != nil {
 		if err == unix.EINVAL || err == unix.EIDRM {
-			err = &segError{msg: fmt.Sprintf("no segment with ID %d (%v)", id, err), wraps: []error{err, fs.ErrNotExist}}
+			err = &explained{msg: fmt.Sprintf("no segment with ID %d (%v)", id, err), wraps: []error{err, fs.ErrNotExist}}
 		}
 		return nil, &fs.PathError{Op: "shmat", Path: name, Err: err}
 	}
-	// data is exactly what shmat gave, segsz bytes long: shmdt needs it,
-	// and the core never touches past the size.
-	m := &mapping{fd: -1, shmid: id, fixed: true, noRemap: true, detach: unix.SysvShmDetach, data: data}
-	m.size.Store(int64(len(data)))
-	return newFile(name, m, acc, false), nil
+	// data is exactly what shmat gave, segsz bytes long: the core never
+	// touches past it.
+	return newFile(name, newSegmentMapping(id, data, aflag == 0), acc, false), nil
 }
 
 func removeSegment(id int) error {
@@ -174,7 +188,7 @@ func removeSegment(id int) error {
 		return nil
 	}
 	if err == unix.EINVAL || err == unix.EIDRM {
-		err = &segError{msg: fmt.Sprintf("no segment with ID %d (%v)", id, err), wraps: []error{err, fs.ErrNotExist}}
+		err = &explained{msg: fmt.Sprintf("no segment with ID %d (%v)", id, err), wraps: []error{err, fs.ErrNotExist}}
 	}
 	return &fs.PathError{Op: "shmctl", Path: idName(id), Err: err}
 }
@@ -215,35 +229,29 @@ func segmentInfo(id int, d *unix.SysvShmDesc) SegmentInfo {
 }
 
 // segmentStat is File.Stat for a segment: IPC_STAT.
-func (f *File) segmentStat() (fs.FileInfo, error) {
-	m := f.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
+func (f *File) segmentStat(id int) (fs.FileInfo, error) {
+	if f.m.isClosed() {
 		return nil, fs.ErrClosed
 	}
 	var d unix.SysvShmDesc
-	if _, err := unix.SysvShmCtl(m.shmid, unix.IPC_STAT, &d); err != nil {
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err != nil {
 		return nil, err
 	}
-	return &segmentFileInfo{name: f.name, info: segmentInfo(m.shmid, &d)}, nil
+	return &segmentFileInfo{name: f.name, info: segmentInfo(id, &d)}, nil
 }
 
 // segmentChmod is File.Chmod for a segment: IPC_SET of the permission bits
 // (the other bits of mode mean nothing to a segment and are ignored).
-func (f *File) segmentChmod(mode fs.FileMode) error {
-	m := f.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
+func (f *File) segmentChmod(id int, mode fs.FileMode) error {
+	if f.m.isClosed() {
 		return fs.ErrClosed
 	}
 	var d unix.SysvShmDesc
-	if _, err := unix.SysvShmCtl(m.shmid, unix.IPC_STAT, &d); err != nil {
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err != nil {
 		return err
 	}
 	setPerm(&d.Perm.Mode, uint32(mode.Perm()))
-	_, err := unix.SysvShmCtl(m.shmid, unix.IPC_SET, &d)
+	_, err := unix.SysvShmCtl(id, unix.IPC_SET, &d)
 	return err
 }
 

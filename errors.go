@@ -1,0 +1,81 @@
+package shmfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
+
+// Errors.
+//
+// Every error a caller may need to tell apart matches, with errors.Is, one
+// documented value (the package documentation lists them); the types below
+// only add words. Errors from a File are *fs.PathError values around them.
+
+// explained is an error that says in words what happened and matches
+// (errors.Is, errors.As) each error it wraps: an errno, and the class a
+// caller tests for (fs.ErrInvalid, fs.ErrNotExist, errors.ErrUnsupported...).
+type explained struct {
+	msg   string
+	wraps []error
+}
+
+func (e *explained) Error() string   { return e.msg }
+func (e *explained) Unwrap() []error { return e.wraps }
+
+// explain says why the kernel returned errno: "why: errno's text". It
+// wraps errno and the more errors given.
+func explain(why string, errno error, more ...error) error {
+	return &explained{msg: why + ": " + errno.Error(), wraps: append([]error{errno}, more...)}
+}
+
+// invalid is an fs.ErrInvalid (and EINVAL) with an explanation.
+func invalid(format string, args ...any) error {
+	return &explained{msg: fmt.Sprintf(format, args...), wraps: []error{fs.ErrInvalid, errInval}}
+}
+
+// unsupported is an errors.ErrUnsupported with an explanation.
+func unsupported(msg string) error {
+	return &explained{msg: msg, wraps: []error{errors.ErrUnsupported}}
+}
+
+// noSegment: id names no segment (shmat and shmctl say EINVAL or EIDRM).
+func noSegment(id int) error {
+	return &explained{msg: fmt.Sprintf("no segment with ID %d", id), wraps: []error{fs.ErrNotExist}}
+}
+
+var (
+	// errFault: a memory fault that no system call could redo or explain
+	// (EFAULT).
+	errFault = explain("memory fault: the pages behind the mapping are gone", errEFault)
+
+	// errSegmentFault: a segment's page could not be had (a segment made
+	// with NoReserve or HugePages when memory ran out): ENOSPC.
+	errSegmentFault = explain("memory fault: the system could not give the segment a page", errNoSpace)
+
+	// errSegmentFull is returned by a write that reaches past a fixed-size
+	// segment's end, as a file at its size limit does (EFBIG); the bytes
+	// that fit are written.
+	errSegmentFull = explain("write past the end of a fixed-size segment", errFBig)
+
+	// errFixedSize: a System V segment's size is set when it is created.
+	errFixedSize = fmt.Errorf("a System V segment's size is fixed: %w", errors.ErrUnsupported)
+
+	// errNoDescriptor: a System V segment has no descriptor.
+	errNoDescriptor = explain("a System V segment has no file descriptor", errBadFD, errors.ErrUnsupported)
+
+	// errPrivateGrow: a copy-on-write view cannot grow the object it maps.
+	errPrivateGrow = explain("a private (copy-on-write) view cannot grow past the object's size", errFBig)
+
+	// errPrivateSize: nor can it change its size at all.
+	errPrivateSize = fmt.Errorf("a private (copy-on-write) view cannot change the object's size: %w", errors.ErrUnsupported)
+
+	// errPrivateTrunc: O_TRUNC would change the object under a private view.
+	errPrivateTrunc = fmt.Errorf("O_TRUNC with O_PRIVATE: a private (copy-on-write) view never changes the object: %w", errors.ErrUnsupported)
+
+	// errNoSeals: the file is on a file system without seals.
+	errNoSeals = explain("only memory files (and files on tmpfs or hugetlbfs) have seals", errInval, errors.ErrUnsupported)
+
+	// errSegmentSeal: a System V segment has no descriptor to seal.
+	errSegmentSeal = explain("a System V segment cannot be sealed", errInval, errors.ErrUnsupported)
+)
