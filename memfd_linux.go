@@ -30,7 +30,6 @@ var (
 // "memfd:" prefix the kernel puts in front.
 const memfdNameMax = 255 - len("memfd:")
 
-
 func memFile(name string) (*File, error) {
 	if len(name) > memfdNameMax {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: explain("a memory file's name is at most 249 bytes", unix.EINVAL)}
