@@ -353,16 +353,20 @@ func benchSeq(b *testing.B, f io.Seeker, op func() (int, error)) {
 // BenchmarkReadAtParallel is BenchmarkReadAt from GOMAXPROCS goroutines
 // sharing one File, each at its own random offsets.
 func BenchmarkReadAtParallel(b *testing.B) {
-	fx := newBenchFixture(b, benchObjSize)
-	for _, n := range []int{64, 4 << 10} {
-		for _, im := range fx.impls {
-			b.Run(fmt.Sprintf("obj=%dMiB/size=%d/impl=%s", benchObjSize>>20, n, im.name), func(b *testing.B) {
+	fxs := map[int64]*benchFixture{1 << 20: newBenchFixture(b, 1<<20), benchObjSize: newBenchFixture(b, benchObjSize)}
+	for _, c := range []struct {
+		obj int64
+		n   int
+	}{{1 << 20, 64}, {benchObjSize, 64}, {benchObjSize, 4 << 10}} {
+		obj, n := c.obj, c.n
+		for _, im := range fxs[obj].impls {
+			b.Run(fmt.Sprintf("obj=%dMiB/size=%d/impl=%s", obj>>20, n, im.name), func(b *testing.B) {
 				// Each goroutine has its own offsets and buffer, made
 				// before the timer starts.
 				var bufs [64][]byte
 				var offTabs [64][]int64
 				for i := range offTabs {
-					offTabs[i] = benchOffsets(uint64(i+1), benchObjSize, n)
+					offTabs[i] = benchOffsets(uint64(i+1), obj, n)
 					bufs[i] = make([]byte, n)
 				}
 				var next atomic.Uint64
