@@ -1,0 +1,95 @@
+//go:build linux
+
+package shmfs
+
+import (
+	"bytes"
+	"testing"
+)
+
+// TestPinSurvivesCloseAndRemap: a pinned region stays mapped, and its
+// memory the object's, while the File is closed or remapped under it; the
+// last unpin revokes it, and a touch then faults (the guard catches it).
+func TestPinSurvivesCloseAndRemap(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(t *testing.T, f *File)
+	}{
+		{"close", func(t *testing.T, f *File) {
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"remap", func(t *testing.T, f *File) {
+			// Past the reservation: a new, larger region becomes cur.
+			if _, err := f.WriteAt([]byte("far"), minReserve+10); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.ReadAt(make([]byte, 3), minReserve+10); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := MemFile("pin-" + c.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			want := bytes.Repeat([]byte("pinned "), 1000)
+			f.Write(want)
+			f.ReadAt(make([]byte, 1), 0)
+			f.ReadAt(make([]byte, 1), 0) // mapped now
+			r := f.m.pin()
+			if r == nil {
+				t.Fatal("no region to pin")
+			}
+			c.change(t, f)
+			if f.m.cur.Load() == r {
+				t.Fatal("the region is still current")
+			}
+			got := make([]byte, len(want))
+			if !guardedCopy(got, r.data[:len(want)]) || !bytes.Equal(got, want) {
+				t.Fatalf("the pinned region no longer holds the object's bytes")
+			}
+			if r.span.revoked.Load() {
+				t.Fatal("revoked while pinned")
+			}
+			r.unpin()
+			if !r.span.revoked.Load() {
+				t.Fatal("not revoked at the last unpin")
+			}
+			before := faults.Load()
+			if guardedCopy(got, r.data[:len(want)]) {
+				t.Fatal("a revoked region can still be read")
+			}
+			if faults.Load() != before+1 {
+				t.Errorf("faults %d -> %d", before, faults.Load())
+			}
+		})
+	}
+}
+
+// TestRevokedAtClose: Close with no pin revokes the region at once.
+func TestRevokedAtClose(t *testing.T) {
+	f, err := MemFile("revoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 8192))
+	f.ReadAt(make([]byte, 1), 0)
+	f.ReadAt(make([]byte, 1), 0)
+	r := f.m.cur.Load()
+	if r == nil {
+		t.Fatal("not mapped")
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.span.revoked.Load() || guardedCopy(make([]byte, 1), r.data[:1]) {
+		t.Fatal("the region outlived Close")
+	}
+	if _, err := f.ReadAt(make([]byte, 1), 0); err == nil || f.m.pin() != nil {
+		t.Fatal("a closed File reads")
+	}
+}
