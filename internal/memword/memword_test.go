@@ -227,7 +227,7 @@ func TestConcurrentSum(t *testing.T) {
 		w64 := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[0])), len(mem)/8)
 		add32, cas32 := &w32[0], &w32[16] // separate cache lines
 		add64, big64, cas64 := &w64[32], &w64[40], &w64[48]
-		const big = 1<<32 + 1
+		const big uint64 = 1<<32 + 1
 
 		returned := make([][]uint32, goroutines)
 		var wg sync.WaitGroup
