@@ -2,8 +2,10 @@ package memword
 
 import (
 	"errors"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -35,6 +37,21 @@ type addrError interface {
 	Addr() uintptr
 }
 
+// qemuUser is set (MEMWORD_TEST_QEMU_USER=1) when the test binary runs
+// under qemu-user, which delivers SIGBUS with si_addr 0 (seen with qemu
+// 7.2): the runtime then reports the fault as a nil dereference, a
+// runtime.Error without Addr. Only then is such an error taken for the
+// fault, with an unknown address (0). On real hardware the kernel reports
+// the address and the fault must have Addr, as shmfs's guard requires.
+var qemuUser = os.Getenv("MEMWORD_TEST_QEMU_USER") == "1"
+
+// lostAddr is a fault whose address the emulator did not report.
+type lostAddr struct{ err runtime.Error }
+
+func (e lostAddr) Error() string { return e.err.Error() }
+func (e lostAddr) Unwrap() error { return e.err }
+func (lostAddr) Addr() uintptr   { return 0 }
+
 // guarded runs f as shmfs runs a touch of the mapping: under
 // SetPanicOnFault with a deferred recover. It returns the fault, or nil,
 // and re-panics anything that is not a fault.
@@ -42,11 +59,15 @@ func guarded(f func()) (fault addrError) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			e, ok := r.(addrError)
-			if !ok {
-				panic(r)
+			if e, ok := r.(addrError); ok {
+				fault = e
+				return
 			}
-			fault = e
+			if e, ok := r.(runtime.Error); ok && qemuUser && strings.Contains(e.Error(), "nil pointer dereference") {
+				fault = lostAddr{e}
+				return
+			}
+			panic(r)
 		}
 	}()
 	f()
@@ -86,7 +107,9 @@ func TestFaultAfterTruncate(t *testing.T) {
 				if !errors.As(f, &rerr) {
 					t.Errorf("fault %T %v is not a runtime.Error", f, f)
 				}
-				if a := f.Addr(); a < base || a >= base+4096 {
+				if _, lost := f.(lostAddr); lost {
+					t.Logf("fault without an address (qemu-user): %v", f)
+				} else if a := f.Addr(); a < base || a >= base+4096 {
 					t.Errorf("fault address %#x outside the page at %#x", a, base)
 				}
 				if err := unix.Ftruncate(fd, 4096); err != nil {
