@@ -17,8 +17,9 @@
 // Go load first, so a word whose page is already gone does fault
 // recoverably; but if a peer truncates between that probe and the
 // operation, the fault lands in C code, cannot become a Go panic, and the
-// process dies. A truncating peer repeating that while the other side runs
-// atomics in a loop brings down the race-built test binary every time.
+// process dies. A peer truncating and regrowing the object while the other
+// side runs atomics in a loop brings down a race-built test binary
+// reliably (TestFaultConcurrentTruncate, run on sync/atomic).
 //
 // memword's functions do the same operations with the same instructions as
 // sync/atomic, but in race builds on amd64 and arm64 they are small Go
@@ -58,4 +59,21 @@
 // On 32-bit mips, sync/atomic implements 64-bit operations with a
 // process-local spin lock: they are atomic only against the same process,
 // not against another process sharing the mapping.
+//
+// # Testing
+//
+// go test runs the wrappers; go test -race runs the assembly on amd64 and
+// arm64 (the wrappers elsewhere); -tags memword_asm runs the assembly
+// without the race runtime.
+// On arm64 the tests run every path the CPU has: the ARMv8.1 atomics and
+// the LDAXR/STLXR loops. To test arm64 on an amd64 machine with qemu-user:
+//
+//	GOARCH=arm64 go test -c -tags memword_asm -o memword.arm64.test
+//	MEMWORD_TEST_QEMU_USER=1 qemu-aarch64-static -cpu max memword.arm64.test
+//	MEMWORD_TEST_QEMU_USER=1 qemu-aarch64-static -cpu cortex-a53 memword.arm64.test
+//
+// (cortex-a53 has no ARMv8.1 atomics.) MEMWORD_TEST_QEMU_USER=1 accepts
+// faults without an address, which is how qemu-user delivers SIGBUS. A
+// linux/arm64 -race binary builds with a cross C compiler but does not run
+// under qemu-user: ThreadSanitizer needs a 48-bit address space.
 package memword
