@@ -1,0 +1,5 @@
+//go:build !memword_asm
+
+package memword
+
+const asmTag = false

@@ -1,0 +1,5 @@
+//go:build race
+
+package memword
+
+const raceBuild = true
