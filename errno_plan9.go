@@ -11,4 +11,5 @@ var (
 	errFBig    error = syscall.ErrorString("file too large")
 	errEFault  error = syscall.ErrorString("bad address")
 	errNoSpace error = syscall.ErrorString("no space left on device")
+	errPerm    error = syscall.ErrorString("operation not permitted")
 )

@@ -12,4 +12,5 @@ var (
 	errFBig    error = syscall.EFBIG  // a write past a fixed size
 	errEFault  error = syscall.EFAULT // a fault nothing could redo
 	errNoSpace error = syscall.ENOSPC // no page could be had
+	errPerm    error = syscall.EPERM  // sealed
 )

@@ -3,6 +3,7 @@ package shmfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 )
 
@@ -78,4 +79,26 @@ var (
 
 	// errSegmentSeal: a System V segment has no descriptor to seal.
 	errSegmentSeal = explain("a System V segment cannot be sealed", errInval, errors.ErrUnsupported)
+
+	// errViewPastEOF: a View or Update of a range that reaches past the
+	// end of the file; fn was not called.
+	errViewPastEOF = &explained{msg: "the range reaches past the end of the file", wraps: []error{io.ErrUnexpectedEOF}}
+
+	// errViewShrunk: the object shrank below the range while fn ran.
+	errViewShrunk = &explained{msg: "the object shrank under the view", wraps: []error{io.ErrUnexpectedEOF}}
+
+	// errViewNoSpace: a page of the range could not be had while fn ran
+	// (tmpfs is full).
+	errViewNoSpace = explain("memory fault: the file system could not give the view a page", errNoSpace)
+
+	// errSealedWrite: an Update of a file sealed against writes.
+	errSealedWrite = explain("the file is sealed against writes (SealWrite or SealFutureWrite)", errPerm)
+
+	// errNotMapped: an in-place view of bytes that are not mapped (the
+	// caller then copies).
+	errNotMapped = errors.New("shmfs: not mapped")
 )
+
+// isEFAULT reports whether err is the kernel's EFAULT (a system call
+// touched a page that is gone), wrapped or not.
+func isEFAULT(err error) bool { return errors.Is(err, errEFault) }

@@ -5,10 +5,12 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"net"
 	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -262,8 +264,164 @@ type noWriteTo struct{}
 
 func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("can't happen") }
 
+// isOSFileSource reports whether *os.File's ReadFrom would hand r to
+// copy_file_range: an *os.File, or an io.LimitedReader around one with
+// bytes left.
+func isOSFileSource(r io.Reader) bool {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if lr.N <= 0 {
+			return false
+		}
+		r = lr.R
+	}
+	_, ok := r.(*os.File)
+	return ok
+}
+
+// WriteTo implements io.WriterTo: it writes the File's bytes from the
+// current offset to w, as repeated Reads would, leaving the offset where
+// *os.File's WriteTo would. Mapped bytes are handed to w.Write in place,
+// without a copy: a socket or a pipe then copies them straight from the
+// mapping, as sendfile(2) does for an *os.File. Where that cannot be done,
+// or the kernel reports that a page is gone (EFAULT), the rest goes
+// through a buffer.
+func (f *File) WriteTo(w io.Writer) (n int64, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	if kind := writerKind(w, f); kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
+		var done bool
+		n, done, err = f.writeToInPlace(w, kind)
+		if done {
+			return n, err
+		}
+	}
+	bp := copyBufs.Get().(*[]byte)
+	k, err := io.CopyBuffer(w, fileWithoutWriteTo{File: f}, *bp)
+	copyBufs.Put(bp)
+	return n + k, err
+}
+
+// How WriteTo may hand its bytes to a writer.
+const (
+	writerOther  = iota // through a buffer, as *os.File's generic path does
+	writerStream        // a TCP or Unix stream socket: *os.File uses sendfile
+	writerPlain         // *os.File's generic path would Read 32 KiB at a time and Write
+)
+
+// writerKind says how WriteTo may write to w. *os.File's WriteTo sends to
+// a TCP or Unix stream socket with sendfile; to any other writer that has
+// ReadFrom it hands itself (w.ReadFrom), and to the rest it copies
+// through a 32 KiB buffer. In place, WriteTo does what those do, byte for
+// byte and offset for offset, except where w.ReadFrom would do something
+// else than Write (an *os.File is the one exception taken: its ReadFrom
+// of a non-*os.File reader reads and writes in the same way).
+func writerKind(w io.Writer, f *File) int {
+	switch w := w.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		if isStreamConn(w.(syscall.Conn)) {
+			return writerStream
+		}
+		return writerOther
+	case *os.File:
+		if w == nil {
+			return writerOther
+		}
+		return writerPlain
+	case *File:
+		return writerOther // its ReadFrom copies from f's mapping in place
+	case fileWithoutReadFrom:
+		if w.File == f {
+			return writerOther // a copy of f into itself reads before it writes
+		}
+		return writerPlain
+	case io.ReaderFrom:
+		return writerOther
+	}
+	return writerPlain
+}
+
+// writeToChunk bounds one in-place write, as *os.File's sendfile does; it
+// is a multiple of the generic path's 32 KiB.
+const writeToChunk = 4 << 20
+
+// writeToInPlace is WriteTo through views. done is false when the rest is
+// for the copying path (nothing mapped, EFAULT from the kernel).
+func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err error) {
+	const readSize = 32 << 10 // the generic path's buffer, io.Copy's
+	for {
+		f.posMu.Lock()
+		pos := f.pos
+		f.posMu.Unlock()
+		size := f.m.knownSize()
+		if pos >= size {
+			if size, err = f.m.currentSize(); err != nil || pos >= size {
+				// EOF, or an error: the copying path's Read reports it as
+				// *os.File's would (EINVAL for an offset that overflows).
+				return n, false, nil
+			}
+		}
+		chunk := int(min(size-pos, writeToChunk))
+		var k int
+		var werr error
+		ferr, verr := f.m.viewMapped(pos, chunk, func(b []byte) error {
+			k, werr = w.Write(b)
+			return werr
+		})
+		if verr == errNotMapped {
+			return n, false, nil // copy the rest
+		}
+		k = max(0, min(k, chunk))
+		// Where the offset ends: past what was written, and for the
+		// generic path past the whole 32 KiB read that the failing
+		// write was given.
+		adv := k
+		if (verr != nil || werr != nil || k < chunk) && kind == writerPlain {
+			adv = min((k/readSize+1)*readSize, chunk)
+		}
+		if verr != nil && kind == writerPlain {
+			adv = 0 // a fault: nothing is known to have been read
+		}
+		f.posMu.Lock()
+		f.pos += int64(adv)
+		f.posMu.Unlock()
+		n += int64(k)
+		switch {
+		case verr != nil:
+			// A fault in w.Write, on a page a peer truncated away: how
+			// much w took is unknown, so no retry.
+			return n, true, f.wrapErr("read", verr)
+		case werr != nil && isEFAULT(werr) && kind == writerStream:
+			// A page is gone: the kernel stopped at it. Copy the rest.
+			f.posMu.Lock()
+			f.pos = pos + int64(k)
+			f.posMu.Unlock()
+			return n, false, nil
+		case ferr != nil:
+			return n, true, ferr
+		case k < chunk:
+			return n, true, io.ErrShortWrite
+		}
+	}
+}
+
+// isStreamConn reports whether c is a SOCK_STREAM socket.
+func isStreamConn(c syscall.Conn) bool {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	stream := false
+	rc.Control(func(fd uintptr) { stream = sysIsStream(int(fd)) })
+	return stream
+}
+
 // ReadFrom implements io.ReaderFrom: it writes everything r yields, from
-// the current offset, as repeated Writes would.
+// the current offset, as repeated Writes would. Where the destination lies
+// inside the file and is mapped, and r is a descriptor that writes only
+// what it reads (an *os.File, a TCP or Unix socket, or an io.LimitedReader
+// of one), r reads straight into the mapping: the kernel copies into the
+// object's pages. What grows the file goes through a buffer and pwrite.
 func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	if err := f.checkValid("write"); err != nil {
 		return 0, err
@@ -280,36 +438,85 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 			return 0, f.wrapErr("write", errBadFD)
 		}
 	}
+	if !f.appendMode && !f.closed.Load() && f.acc == os.O_RDWR && isKernelReader(r) {
+		var done bool
+		n, done, err = f.readFromInPlace(r)
+		if done {
+			return n, err
+		}
+	}
 	bp := copyBufs.Get().(*[]byte)
-	n, err = io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
+	k, err := io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
 	copyBufs.Put(bp)
-	return n, err
+	return n + k, err
 }
 
-// isOSFileSource reports whether *os.File's ReadFrom would hand r to
-// copy_file_range: an *os.File, or an io.LimitedReader around one with
-// bytes left.
-func isOSFileSource(r io.Reader) bool {
+// isKernelReader reports whether r's Read is read(2) on a descriptor,
+// which writes only the bytes it returns (a Go reader may use all of its
+// buffer as scratch space, which in place would be the object's bytes).
+func isKernelReader(r io.Reader) bool {
 	if lr, ok := r.(*io.LimitedReader); ok {
-		if lr.N <= 0 {
-			return false
-		}
 		r = lr.R
 	}
-	_, ok := r.(*os.File)
-	return ok
+	switch r := r.(type) {
+	case *os.File:
+		return r != nil
+	case *net.TCPConn:
+		return r != nil
+	case *net.UnixConn:
+		return r != nil
+	}
+	return false
 }
 
-// WriteTo implements io.WriterTo: it writes the File's bytes from the
-// current offset to w, as repeated Reads would.
-func (f *File) WriteTo(w io.Writer) (n int64, err error) {
-	if err := f.checkValid("read"); err != nil {
-		return 0, err
+// readFromChunk bounds one in-place read.
+const readFromChunk = 1 << 20
+
+// readFromInPlace is ReadFrom through Updates, while the destination lies
+// inside the file. done is false when the rest is for the copying path.
+func (f *File) readFromInPlace(r io.Reader) (n int64, done bool, err error) {
+	for {
+		f.posMu.Lock()
+		pos := f.pos
+		f.posMu.Unlock()
+		size := f.m.knownSize()
+		if pos >= size {
+			return n, false, nil // growing: pwrite
+		}
+		chunk := int(min(size-pos, readFromChunk))
+		if lr, ok := r.(*io.LimitedReader); ok && lr.N < int64(chunk) {
+			if lr.N <= 0 {
+				return n, true, nil
+			}
+			chunk = int(lr.N)
+		}
+		var k int
+		var rerr error
+		ferr, verr := f.m.updateMapped(pos, chunk, func(b []byte) error {
+			k, rerr = r.Read(b)
+			return nil
+		})
+		if verr == errNotMapped {
+			return n, false, nil // the copying path
+		}
+		k = max(0, min(k, chunk))
+		if k > 0 {
+			f.posMu.Lock()
+			f.pos += int64(k)
+			f.posMu.Unlock()
+			n += int64(k)
+		}
+		switch {
+		case verr != nil:
+			return n, true, f.wrapErr("write", verr)
+		case ferr != nil:
+			return n, true, ferr
+		case rerr == io.EOF:
+			return n, true, nil
+		case rerr != nil:
+			return n, true, rerr
+		}
 	}
-	bp := copyBufs.Get().(*[]byte)
-	n, err = io.CopyBuffer(w, fileWithoutWriteTo{File: f}, *bp)
-	copyBufs.Put(bp)
-	return n, err
 }
 
 // Seek sets the offset for the next Read or Write on file to offset,

@@ -51,3 +51,9 @@ func (f *File) chmod(mode fs.FileMode) error {
 		return ignoringEINTR0(func() error { return unix.Fchmod(fd, syscallMode(mode)) })
 	})
 }
+
+// sysIsStream reports whether fd is a SOCK_STREAM socket.
+func sysIsStream(fd int) bool {
+	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	return err == nil && typ == unix.SOCK_STREAM
+}

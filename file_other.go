@@ -9,3 +9,5 @@ import (
 
 func (f *File) stat() (fs.FileInfo, error)   { return nil, errors.ErrUnsupported }
 func (f *File) chmod(mode fs.FileMode) error { return errors.ErrUnsupported }
+
+func sysIsStream(fd int) bool { return false }

@@ -1,0 +1,187 @@
+package shmfs
+
+import (
+	"io"
+	"io/fs"
+	"runtime/debug"
+)
+
+// Views: fn runs on the object's bytes in place, with the region pinned
+// (see mmap.go) and the fault guard on.
+
+// viewMode is what a view may do with its bytes.
+type viewMode uint8
+
+const (
+	viewRead     viewMode = 0      // View
+	viewWrite    viewMode = 1 << 0 // Update
+	viewInPlace  viewMode = 1 << 1 // mapped bytes only: errNotMapped rather than a buffer
+	viewWriteMap          = viewWrite | viewInPlace
+)
+
+// viewMapped is a View of mapped bytes only (for WriteTo).
+func (m *mapping) viewMapped(off int64, n int, fn func([]byte) error) (ferr, err error) {
+	return m.view(off, n, viewInPlace, fn)
+}
+
+// updateMapped is an Update of mapped bytes only (for ReadFrom).
+func (m *mapping) updateMapped(off int64, n int, fn func([]byte) error) (ferr, err error) {
+	return m.view(off, n, viewWriteMap, fn)
+}
+
+// knownSize is the object's size as last seen (a lower bound, unless a
+// peer shrank it).
+func (m *mapping) knownSize() int64 { return m.size.Load() }
+
+// view calls fn with [off, off+n) of the object: in place where it is
+// mapped, through a buffer where it cannot be (kindDirect, past the
+// mapping bound, a mapping that cannot be written). err is the core's
+// error (fn was not called, or a fault ended it); ferr is fn's own.
+func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (ferr, err error) {
+	if m.closed.Load() {
+		return nil, fs.ErrClosed
+	}
+	end := off + int64(n)
+	if end < off {
+		return nil, errViewPastEOF
+	}
+	write := mode&viewWrite != 0
+	if m.kind == kindDirect {
+		if mode&viewInPlace != 0 {
+			return nil, errNotMapped
+		}
+		// The kernel alone says where the file ends (a /proc file's
+		// size is 0): the buffered read finds out.
+		return m.viewBuffered(off, n, mode, fn)
+	}
+	size := m.size.Load()
+	if end > size && m.kind == kindShared {
+		if size, err = m.refresh(); err != nil {
+			return nil, err
+		}
+	}
+	if end > size {
+		return nil, errViewPastEOF
+	}
+	if m.kind == kindShared && m.state.Load() == stateLazy {
+		m.uses.Store(lazyUses) // a view wants the mapping now
+		m.touch()
+	}
+	r := m.pin()
+	if r == nil || end > int64(len(r.data)) || (write && !r.writable) {
+		if r != nil {
+			r.unpin()
+		}
+		if m.closed.Load() {
+			return nil, fs.ErrClosed
+		}
+		if mode&viewInPlace != 0 {
+			return nil, errNotMapped
+		}
+		if write && m.kind == kindShared && m.prot&sysProtWrite == 0 && m.state.Load() == stateMapped {
+			// Mapped read-only on a File that may write: sealed
+			// against writes.
+			return nil, errSealedWrite
+		}
+		return m.viewBuffered(off, n, mode, fn)
+	}
+	defer r.unpin()
+	ferr, err = m.runView(r, r.data[off:end:end], end, fn)
+	if err == nil && write {
+		if m.kind == kindShared {
+			err = m.checkStored(r, end)
+		}
+		m.markDirty()
+	}
+	return ferr, err
+}
+
+// runView calls fn(b) with the fault guard on. A fault on r (the object
+// lost a page under fn) ends fn and becomes err; any other panic, a fault
+// elsewhere included, goes on to the caller unchanged.
+func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error) (ferr, err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if p := recover(); p != nil {
+			a, ok := p.(interface{ Addr() uintptr })
+			if !ok || a.Addr()-r.span.addr >= r.span.n {
+				panic(p)
+			}
+			faults.Add(1)
+			err = m.viewFault(end)
+		}
+	}()
+	return fn(b), nil
+}
+
+// viewFault explains a fault inside a view that reached end: the object
+// shrank below end (io.ErrUnexpectedEOF), no page could be had (ENOSPC:
+// tmpfs is full, a segment's memory ran out), or EFAULT.
+func (m *mapping) viewFault(end int64) error {
+	switch m.kind {
+	case kindSegment:
+		return errSegmentFault
+	case kindShared, kindPrivate:
+		real, err := m.fsize()
+		if err != nil {
+			return err
+		}
+		if m.kind == kindShared || real < m.size.Load() {
+			m.size.Store(real)
+		}
+		if real < end {
+			return errViewShrunk
+		}
+		if m.fsKind.Load() == fsMemory {
+			return errViewNoSpace
+		}
+	}
+	return errFault
+}
+
+// checkStored makes sure the bytes an Update stored up to end are inside
+// the object: a peer may have shrunk it before the Update looked, leaving
+// a tail of the last page that takes stores and loses them. As for a
+// write (storeShared): probe the page after end, and ask fstat if that
+// faults or there is no page to probe.
+func (m *mapping) checkStored(r *region, end int64) error {
+	next := (end + pageSize - 1) &^ (pageSize - 1)
+	if next < m.size.Load() && next < int64(len(r.data)) {
+		if guardedStore(nil, nil, &r.data[next]) == storeProbed {
+			return nil
+		}
+	}
+	real, err := m.fsize()
+	if err != nil {
+		return err
+	}
+	m.size.Store(real)
+	if real < end {
+		return errViewShrunk
+	}
+	return nil
+}
+
+// viewBuffered is view through a buffer: read, fn, and for an Update
+// write back (whatever fn returned, as its stores into a mapping would
+// have landed).
+func (m *mapping) viewBuffered(off int64, n int, mode viewMode, fn func([]byte) error) (ferr, err error) {
+	buf := make([]byte, n)
+	if n > 0 {
+		k, err := m.readAt(buf, off)
+		if err == io.EOF || (err == nil && k < n) {
+			return nil, errViewPastEOF
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	ferr = fn(buf)
+	if mode&viewWrite != 0 && n > 0 {
+		if _, err := m.writeAt(buf, off); err != nil {
+			return ferr, err
+		}
+	}
+	return ferr, nil
+}
