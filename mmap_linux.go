@@ -180,6 +180,21 @@ func sysFsKind(fd int) int32 {
 	return fsOther
 }
 
+// sysAllocPage allocates [off, off+n) of fd without changing its size
+// (fallocate FALLOC_FL_KEEP_SIZE): ENOSPC on a full file system.
+func sysAllocPage(fd int, off, n int64) error {
+	return ignoringEINTR0(func() error { return unix.Fallocate(fd, unix.FALLOC_FL_KEEP_SIZE, off, n) })
+}
+
+// sysFull reports whether fd's file system has no block left to give.
+func sysFull(fd int) bool {
+	var st unix.Statfs_t
+	if err := ignoringEINTR0(func() error { return unix.Fstatfs(fd, &st) }); err != nil {
+		return false
+	}
+	return st.Blocks > 0 && st.Bavail == 0
+}
+
 // sysMapExact maps exactly n bytes of fd.
 func sysMapExact(fd int, n int, prot, flags int) ([]byte, error) {
 	p, err := unix.MmapPtr(fd, 0, nil, uintptr(n), prot, flags)

@@ -33,6 +33,8 @@ func sysStampMtime(fd int) error                                 { return errUns
 func sysMsync(b []byte, async bool) error                        { return errUnsupported }
 func sysFsKind(fd int) int32                                     { return fsOther }
 func sysMapExact(fd int, n int, prot, flags int) ([]byte, error) { return nil, errUnsupported }
+func sysAllocPage(fd int, off, n int64) error                    { return errUnsupported }
+func sysFull(fd int) bool                                        { return false }
 func sysMap(fd int, size int64, prot, flags int) []byte          { return nil }
 func sysRevoke(addr, n uintptr)                                  {}
 func sysUnmap(addr, n uintptr)                                   {}

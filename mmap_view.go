@@ -46,7 +46,11 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 		return nil, errViewPastEOF
 	}
 	write := mode&viewWrite != 0
-	if m.kind == kindDirect {
+	if m.kind == kindShared && m.state.Load() == stateLazy {
+		m.uses.Store(lazyUses) // a view wants the mapping now
+		m.touch()
+	}
+	if m.kind == kindDirect || (m.kind == kindShared && m.state.Load() == stateUnmapped) {
 		if mode&viewInPlace != 0 {
 			return nil, errNotMapped
 		}
@@ -62,10 +66,6 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 	}
 	if end > size {
 		return nil, errViewPastEOF
-	}
-	if m.kind == kindShared && m.state.Load() == stateLazy {
-		m.uses.Store(lazyUses) // a view wants the mapping now
-		m.touch()
 	}
 	r := m.pin()
 	if r == nil || end > int64(len(r.data)) || (write && !r.writable) {
@@ -109,16 +109,17 @@ func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error)
 				panic(p)
 			}
 			faults.Add(1)
-			err = m.viewFault(end)
+			err = m.viewFault(end, int64(a.Addr()-r.span.addr))
 		}
 	}()
 	return fn(b), nil
 }
 
-// viewFault explains a fault inside a view that reached end: the object
-// shrank below end (io.ErrUnexpectedEOF), no page could be had (ENOSPC:
-// tmpfs is full, a segment's memory ran out), or EFAULT.
-func (m *mapping) viewFault(end int64) error {
+// viewFault explains a fault at offset at inside a view that reached end:
+// the object shrank below end (io.ErrUnexpectedEOF; also when it grew back
+// before this looked: the page was gone while fn ran), no page could be had
+// (ENOSPC: tmpfs is full, a segment's memory ran out), or EFAULT.
+func (m *mapping) viewFault(end, at int64) error {
 	switch m.kind {
 	case kindSegment:
 		return errSegmentFault
@@ -133,9 +134,27 @@ func (m *mapping) viewFault(end int64) error {
 		if real < end {
 			return errViewShrunk
 		}
-		if m.fsKind.Load() == fsMemory {
+		if m.fsKind.Load() != fsMemory {
+			return errFault
+		}
+		// The page is inside the object now. Ask for it: if the file
+		// system cannot give it, it is full; if it can, the page was
+		// gone for a while (a shrink and a regrow while fn ran).
+		page := at &^ (pageSize - 1)
+		err = m.withFD(func(fd int) error { return sysAllocPage(fd, page, pageSize) })
+		switch {
+		case err == nil:
+			return errViewShrunk
+		case err == errNoSpace:
 			return errViewNoSpace
 		}
+		// No write access to allocate: judge by what is free.
+		var full bool
+		m.withFD(func(fd int) error { full = sysFull(fd); return nil })
+		if full {
+			return errViewNoSpace
+		}
+		return errViewShrunk
 	}
 	return errFault
 }
