@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // Errors.
@@ -97,6 +98,30 @@ var (
 	// errNotMapped: an in-place view of bytes that are not mapped (the
 	// caller then copies).
 	errNotMapped = errors.New("shmfs: not mapped")
+)
+
+// Errors of words, waits and locks.
+var (
+	// errWaitTimeout: a Wait whose timeout passed.
+	errWaitTimeout = fmt.Errorf("wait: the timeout passed: %w", os.ErrDeadlineExceeded)
+
+	// errWordNotMapped: atomics and futexes need the word mapped; this
+	// File maps nothing (a write-only descriptor, a file system without
+	// mmap) or not that far (past the mapping bound).
+	errWordNotMapped = fmt.Errorf("atomic words need a mapping, and this File has none there: %w", errors.ErrUnsupported)
+
+	// errLockSegment: a segment has no descriptor to lock.
+	errLockSegment = fmt.Errorf("a System V segment has no descriptor to lock: %w", errors.ErrUnsupported)
+
+	// errClosedLock: a lock call on a closed File (or one closed while
+	// Lock waited).
+	errClosedLock = fs.ErrClosed
+
+	// The futex's own answers, told apart by wait.
+	errWouldBlock  = errors.New("futex: the word does not hold the value")
+	errInterrupted = errors.New("futex: interrupted")
+	errTimedOut    = errors.New("futex: timed out")
+	errNoWaitv     = errors.New("futex: no futex_waitv in this kernel")
 )
 
 // isEFAULT reports whether err is the kernel's EFAULT (a system call

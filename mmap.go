@@ -102,6 +102,9 @@ type mapping struct {
 
 	shmid int // kindSegment: the segment's ID
 
+	waiters waiters     // the words Waits sleep on, for close to wake
+	locked  atomic.Bool // this File took a lock (see unlockAtClose)
+
 	mu       sync.Mutex // serializes map, remap, seal and close
 	prot     int        // the protection new mappings get (under mu)
 	mapFlags int        // MAP_SHARED or MAP_PRIVATE, for new mappings (under mu)
@@ -1109,11 +1112,15 @@ func (m *mapping) close() error {
 		r.retire()
 	}
 	m.mu.Unlock()
+	// Waits pin their regions, so the words they sleep on are still
+	// mapped: wake them; each sees closed and returns ErrClosed.
+	m.waiters.wakeAll()
 	if m.kind == kindSegment {
 		return nil
 	}
 	m.fdMu.Lock()
 	defer m.fdMu.Unlock()
+	m.unlockAtClose()
 	m.fdClosed = true
 	if err := m.osf.Close(); err != nil {
 		return underlying(err)

@@ -4,7 +4,11 @@ package shmfs
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
 	"testing"
+	"time"
 )
 
 // TestPinSurvivesCloseAndRemap: a pinned region stays mapped, and its
@@ -91,5 +95,50 @@ func TestRevokedAtClose(t *testing.T) {
 	}
 	if _, err := f.ReadAt(make([]byte, 1), 0); err == nil || f.m.pin() != nil {
 		t.Fatal("a closed File reads")
+	}
+}
+
+// TestWaitWithoutWaitv takes the path of kernels without futex_waitv
+// (before 5.16): sliced FUTEX_WAITs, woken by Wake and by close.
+func TestWaitWithoutWaitv(t *testing.T) {
+	waitvMissing.Store(true)
+	defer waitvMissing.Store(false)
+	f, err := MemFile("nowaitv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Truncate(1 << 20)
+	start := time.Now()
+	if err := f.Wait(0, 0, 70*time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) < 70*time.Millisecond {
+		t.Errorf("Wait(70ms) = %v after %v", err, time.Since(start))
+	}
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		f.StoreUint32(0, 1)
+		f.Wake(0, 1)
+	}()
+	if err := f.Wait(0, 0, 10*time.Second); err != nil {
+		t.Errorf("Wait woken = %v", err)
+	}
+	// Close wakes a Wait whose page is there, and one whose page is gone.
+	for _, off := range []int64{8, 1<<20 - 8} {
+		g, _ := NewFile(uintptr(mustDup(t, f)), "g")
+		got := make(chan error, 1)
+		go func() { got <- g.Wait(off, 0, time.Hour) }()
+		time.Sleep(30 * time.Millisecond)
+		if off > 4096 {
+			f.Truncate(4096)
+		}
+		start := time.Now()
+		g.Close()
+		select {
+		case err := <-got:
+			if !errors.Is(err, fs.ErrClosed) || time.Since(start) > time.Second {
+				t.Errorf("Wait(%d) across Close = %v after %v", off, err, time.Since(start))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Close did not end the Wait at %d", off)
+		}
 	}
 }

@@ -3,8 +3,11 @@ package shmfs
 import (
 	"bytes"
 	"os"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -277,4 +280,108 @@ func sysRevoke(addr, n uintptr) {
 // not Go pointers, and x/sys's Munmap wants the slice its Mmap made.)
 func sysUnmap(addr, n uintptr) {
 	unix.Syscall(unix.SYS_MUNMAP, addr, n, 0)
+}
+
+// Futexes: shared (no FUTEX_PRIVATE_FLAG), so that waiters in other
+// processes, and C programs calling futex(2) on their own mapping of the
+// object, meet on the same word (the kernel keys a shared futex by the
+// object and offset).
+
+// futex(2) operations (linux/futex.h; x/sys has the system call only).
+const (
+	futexWait = 0
+	futexWake = 1
+)
+
+// sysFutexWait is FUTEX_WAIT on *p while it holds val, for at most rel
+// (< 0: no limit). It returns nil when woken, or errWouldBlock,
+// errInterrupted, errTimedOut, errEFault.
+func sysFutexWait(p unsafe.Pointer, val uint32, rel time.Duration) error {
+	var ts *unix.Timespec
+	if rel >= 0 {
+		t := unix.NsecToTimespec(int64(rel))
+		ts = &t
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(p), futexWait, uintptr(val), uintptr(unsafe.Pointer(ts)), 0, 0)
+	return futexErr(e)
+}
+
+// futexWaitv is futex_waitv(2)'s struct futex_waitv.
+type futexWaitv struct {
+	val      uint64
+	uaddr    uint64
+	flags    uint32
+	reserved uint32
+}
+
+// futex2 flags (linux/futex.h).
+const (
+	futex2SizeU32 = 0x02
+	futex2Private = 128
+	futexPrivate  = 128 // FUTEX_PRIVATE_FLAG
+)
+
+// waitvMissing is set once the kernel has said it has no futex_waitv.
+var waitvMissing atomic.Bool
+
+// sysFutexWaitv waits on two futexes at once (futex_waitv, Linux 5.16):
+// the shared word *p while it holds val, and the private word *closing
+// while it holds 0; for at most rel (< 0: no limit). Results as for
+// sysFutexWait; errNoWaitv where the kernel lacks futex_waitv.
+func sysFutexWaitv(p unsafe.Pointer, val uint32, closing *atomic.Uint32, rel time.Duration) error {
+	if waitvMissing.Load() {
+		return errNoWaitv
+	}
+	ws := [2]futexWaitv{
+		{val: uint64(val), uaddr: uint64(uintptr(p)), flags: futex2SizeU32},
+		{val: 0, uaddr: uint64(uintptr(unsafe.Pointer(closing))), flags: futex2SizeU32 | futex2Private},
+	}
+	var ts *unix.Timespec
+	if rel >= 0 {
+		var now unix.Timespec
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &now)
+		t := unix.NsecToTimespec(now.Nano() + int64(rel))
+		ts = &t
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&ws[0])), 2, 0,
+		uintptr(unsafe.Pointer(ts)), unix.CLOCK_MONOTONIC, 0)
+	runtime.KeepAlive(closing)
+	if e == unix.ENOSYS {
+		waitvMissing.Store(true)
+		return errNoWaitv
+	}
+	return futexErr(e)
+}
+
+// sysFutexWakePrivate wakes every waiter on the private word *p.
+func sysFutexWakePrivate(p *atomic.Uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(p)), futexWake|futexPrivate, 1<<30, 0, 0, 0)
+}
+
+// sysFutexWake is FUTEX_WAKE of up to n waiters on *p.
+func sysFutexWake(p unsafe.Pointer, n int) (int, error) {
+	r, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(p), futexWake, uintptr(n), 0, 0, 0)
+	return int(r), futexErr(e)
+}
+
+// sysFutexWakeAddr is sysFutexWake for an address close holds as a number
+// (its region is pinned).
+func sysFutexWakeAddr(addr uintptr, n int) {
+	unix.Syscall6(unix.SYS_FUTEX, addr, futexWake, uintptr(n), 0, 0, 0)
+}
+
+func futexErr(e unix.Errno) error {
+	switch e {
+	case 0:
+		return nil
+	case unix.EAGAIN:
+		return errWouldBlock
+	case unix.EINTR:
+		return errInterrupted
+	case unix.ETIMEDOUT:
+		return errTimedOut
+	case unix.EFAULT:
+		return errEFault
+	}
+	return e
 }

@@ -2,7 +2,12 @@
 
 package shmfs
 
-import "errors"
+import (
+	"errors"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
 
 // On systems other than Linux no mapping is ever made: every constructor
 // returns errors.ErrUnsupported, so these primitives are never reached.
@@ -38,3 +43,21 @@ func sysFull(fd int) bool                                        { return false 
 func sysMap(fd int, size int64, prot, flags int) []byte          { return nil }
 func sysRevoke(addr, n uintptr)                                  {}
 func sysUnmap(addr, n uintptr)                                   {}
+
+func sysFutexWait(p unsafe.Pointer, val uint32, rel time.Duration) error { return errUnsupported }
+func sysFutexWake(p unsafe.Pointer, n int) (int, error)                  { return 0, errUnsupported }
+func sysFutexWakeAddr(addr uintptr, n int)                               {}
+
+const (
+	lockWrite  = 1
+	lockRead   = 0
+	lockUnlock = 2
+)
+
+func (m *mapping) lock(typ int16, wait bool) (bool, error) { return false, errUnsupported }
+func (m *mapping) unlockAtClose()                          {}
+
+func sysFutexWaitv(p unsafe.Pointer, val uint32, closing *atomic.Uint32, rel time.Duration) error {
+	return errNoWaitv
+}
+func sysFutexWakePrivate(p *atomic.Uint32) {}
