@@ -722,4 +722,3 @@ int main(int argc, char **argv) {
 	return 2;
 }
 `
-

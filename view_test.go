@@ -603,4 +603,3 @@ func mountSmallTmpfs(t *testing.T) string {
 	})
 	return dir
 }
-
