@@ -567,9 +567,10 @@ func TestWordsPeerTruncates(t *testing.T) {
 			}
 		}
 	}()
+	pp := startPeer(t)
 	for range 10 {
-		childOutput("core-truncate", gpath, "0")
-		childOutput("core-truncate", gpath, strconv.Itoa(1<<20))
+		pp.truncate(t, gpath, 0)
+		pp.truncate(t, gpath, 1<<20)
 	}
 	close(stop)
 	wg.Wait()

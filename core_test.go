@@ -3,6 +3,7 @@
 package shmfs_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -34,6 +36,30 @@ func init() {
 			return err
 		}
 		return os.Truncate(args[0], size)
+	}
+	// core-peer: a peer process that runs commands from stdin, one a
+	// line, and answers each with "ok" or the error: "truncate PATH SIZE".
+	children["core-peer"] = func(args []string) error {
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			var err error
+			switch {
+			case len(f) == 3 && f[0] == "truncate":
+				var size int64
+				if size, err = strconv.ParseInt(f[2], 10, 64); err == nil {
+					err = os.Truncate(f[1], size)
+				}
+			default:
+				err = fmt.Errorf("bad command %q", sc.Text())
+			}
+			if err != nil {
+				fmt.Println(err)
+			} else {
+				fmt.Println("ok")
+			}
+		}
+		return sc.Err()
 	}
 	// core-rlimit-grow NAME: under RLIMIT_AS = VmSize + 256 MiB, grow the
 	// object NAME to 1 GiB through a File that maps it, check what it
@@ -110,6 +136,37 @@ func childOutput(name string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
+// peerProc is a running core-peer child.
+type peerProc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// startPeer starts a core-peer child, stopped when t ends.
+func startPeer(t testing.TB) *peerProc {
+	t.Helper()
+	cmd := shmfstest.Command("core-peer")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &peerProc{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	t.Cleanup(func() { in.Close(); cmd.Wait() })
+	return p
+}
+
+// truncate has the peer truncate path to size.
+func (p *peerProc) truncate(t testing.TB, path string, size int64) {
+	t.Helper()
+	fmt.Fprintf(p.in, "truncate %s %d\n", path, size)
+	line, err := p.out.ReadString('\n')
+	if err != nil || line != "ok\n" {
+		t.Fatalf("peer: truncate %s %d: %q, %v", path, size, line, err)
+	}
+}
+
 // limitAddressSpace sets RLIMIT_AS to the process's current size plus
 // margin bytes.
 func limitAddressSpace(margin int64) error {
@@ -133,6 +190,7 @@ func limitAddressSpace(margin int64) error {
 // a store past the new end but inside its last page, which does not fault.
 func TestWriteAfterPeerShrink(t *testing.T) {
 	ps := int64(os.Getpagesize())
+	pp := startPeer(t)
 	for _, c := range []struct {
 		name         string
 		size, shrink int64
@@ -178,9 +236,7 @@ func TestWriteAfterPeerShrink(t *testing.T) {
 			peer := func(size int64) {
 				t.Helper()
 				for _, p := range []string{s.Path("shrink"), s.Path("twin")} {
-					if out, err := childOutput("core-truncate", p, strconv.FormatInt(size, 10)); err != nil {
-						t.Fatalf("peer: %v\n%s", err, out)
-					}
+					pp.truncate(t, p, size)
 				}
 			}
 			peer(c.shrink)
