@@ -356,9 +356,10 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 		size := f.m.knownSize()
 		if pos >= size {
 			if size, err = f.m.currentSize(); err != nil || pos >= size {
-				// EOF, or an error: the copying path's Read reports it as
-				// *os.File's would (EINVAL for an offset that overflows).
-				return n, false, nil
+				// EOF: nothing to write. An error, or an offset a 32 KiB
+				// Read would overflow (EINVAL): the copying path's Read
+				// reports it as *os.File's would.
+				return n, err == nil && pos <= math.MaxInt64-32<<10, nil
 			}
 		}
 		chunk := int(min(size-pos, writeToChunk))
