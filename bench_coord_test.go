@@ -18,58 +18,14 @@ import (
 // benchmark (the test binary re-executed).
 
 // The ping-pong words: the parent's sequence number, the child's answer,
-// and a flag each side sets before it sleeps, so that the other side calls
-// Wake only when someone may be asleep.
+// and a flag each side sets before it sleeps (see awaitChange and publish
+// in example_ring_test.go).
 const (
 	pingWord     = 0
 	pongWord     = 64
 	pingSleeping = 128
 	pongSleeping = 192
 )
-
-// spinLoads is how many loads a side makes before it sleeps, with spin.
-const spinLoads = 4000
-
-// awaitChange waits until the word at off no longer holds old and returns
-// its value: spin loads first (if spin), then announce the sleep in the
-// flag at flag and Wait.
-func awaitChange(f *shmfs.File, off, flag int64, old uint32, spin bool) (uint32, error) {
-	if spin {
-		for range spinLoads {
-			if v, err := f.LoadUint32(off); err != nil || v != old {
-				return v, err
-			}
-		}
-	}
-	for {
-		if err := f.StoreUint32(flag, 1); err != nil {
-			return 0, err
-		}
-		if v, err := f.LoadUint32(off); err != nil || v != old {
-			f.StoreUint32(flag, 0)
-			return v, err
-		}
-		if err := f.Wait(off, old, -1); err != nil {
-			return 0, err
-		}
-		f.StoreUint32(flag, 0)
-		if v, err := f.LoadUint32(off); err != nil || v != old {
-			return v, err
-		}
-	}
-}
-
-// publish stores v at off and wakes the other side if it said it sleeps.
-func publish(f *shmfs.File, off, flag int64, v uint32) error {
-	if err := f.StoreUint32(off, v); err != nil {
-		return err
-	}
-	if s, err := f.LoadUint32(flag); err != nil || s == 0 {
-		return err
-	}
-	_, err := f.Wake(off, 1)
-	return err
-}
 
 func init() {
 	// bench-pong NAME SPIN: answer each ping with the same number, until

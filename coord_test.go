@@ -61,6 +61,21 @@ func init() {
 		}
 		return nil
 	}
+	// ring-produce NAME N: put N messages into the ring of example_ring_test.go.
+	children["ring-produce"] = func(args []string) error {
+		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		n, _ := strconv.Atoi(args[1])
+		for i := range n {
+			if err := ringPut(f, fmt.Appendf(nil, "message %d from %d", i, os.Getpid())); err != nil {
+				return err
+			}
+		}
+		return ringPut(f, []byte("done"))
+	}
 	// coord-wake NAME OFF: store 1 at the 32-bit word OFF and Wake it,
 	// until one waiter was woken.
 	children["coord-wake"] = func(args []string) error {
@@ -723,3 +738,35 @@ int main(int argc, char **argv) {
 	return 2;
 }
 `
+
+// TestRingAcrossProcesses: the ring of example_ring_test.go between this
+// process (the consumer) and a child (the producer): every message, in
+// order, none lost or torn.
+func TestRingAcrossProcesses(t *testing.T) {
+	f, name, _ := coordFile(t, ringSize)
+	const n = 20000
+	cmd := shmfstest.Command("ring-produce", name, strconv.Itoa(n))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	prefix := fmt.Sprintf(" from %d", cmd.Process.Pid)
+	for i := 0; ; i++ {
+		var got string
+		if err := ringGet(f, func(msg []byte) error { got = string(msg); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got == "done" {
+			if i != n {
+				t.Errorf("done after %d messages, want %d", i, n)
+			}
+			break
+		}
+		if want := fmt.Sprintf("message %d%s", i, prefix); got != want {
+			t.Fatalf("message %d: %q, want %q", i, got, want)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("producer: %v", err)
+	}
+}
