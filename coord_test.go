@@ -664,15 +664,21 @@ func TestCPeers(t *testing.T) {
 	if line, _ := r.ReadString('\n'); line != "waiting\n" {
 		t.Fatalf("C waiter: %q", line)
 	}
-	f.StoreUint32(20, 1)
+	// Wake until it wakes someone: the C waiter, asleep in FUTEX_WAIT on a
+	// word that still holds 0 (it goes back to sleep after the wake).
 	woke := 0
 	deadline := time.Now().Add(10 * time.Second)
 	for woke == 0 && time.Now().Before(deadline) {
 		woke, _ = f.Wake(20, 1)
 		time.Sleep(time.Millisecond)
 	}
-	if line, _ := r.ReadString('\n'); line != "woken\n" || woke != 1 {
-		t.Errorf("C waiter after Wake: %q (woke %d)", line, woke)
+	if woke != 1 {
+		t.Errorf("Wake never woke the C waiter (woke %d)", woke)
+	}
+	f.StoreUint32(20, 1)
+	f.Wake(20, 1)
+	if line, _ := r.ReadString('\n'); line != "woken\n" {
+		t.Errorf("C waiter after the store and Wake: %q", line)
 	}
 	cmd.Wait()
 }
