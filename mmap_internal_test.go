@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -140,5 +141,39 @@ func TestWaitWithoutWaitv(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("Close did not end the Wait at %d", off)
 		}
+	}
+}
+
+// TestRetiredRangesReleased: Files opened, mapped and closed in a loop,
+// with the collector off, do not pile up revoked ranges: past maxRetired
+// the core starts a collection, and the ranges' cleanups unmap them.
+func TestRetiredRangesReleased(t *testing.T) {
+	old := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(old)
+	maps := func() int {
+		b, _ := os.ReadFile("/proc/self/maps")
+		return bytes.Count(b, []byte("\n"))
+	}
+	before := maps()
+	buf := make([]byte, 1)
+	for range 3 * maxRetired {
+		f, err := MemFile("retire")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(buf)
+		f.ReadAt(buf, 0)
+		f.ReadAt(buf, 0) // mapped
+		f.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for retiredRanges.Load() > maxRetired && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := retiredRanges.Load(); n > maxRetired {
+		t.Errorf("%d revoked ranges still held", n)
+	}
+	if after := maps(); after > before+2*maxRetired {
+		t.Errorf("/proc/self/maps grew from %d to %d lines", before, after)
 	}
 }
