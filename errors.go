@@ -113,6 +113,10 @@ var (
 	// errLockSegment: a segment has no descriptor to lock.
 	errLockSegment = fmt.Errorf("a System V segment has no descriptor to lock: %w", errors.ErrUnsupported)
 
+	// errWordShrunk: the object shrank under a word while it was touched:
+	// the word is no longer inside the file.
+	errWordShrunk = &explained{msg: "the object shrank under the word: it is no longer inside the file", wraps: []error{io.ErrUnexpectedEOF, fs.ErrInvalid}}
+
 	// errClosedLock: a lock call on a closed File (or one closed while
 	// Lock waited).
 	errClosedLock = fs.ErrClosed

@@ -289,7 +289,7 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
-	if kind := writerKind(w, f); kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
+	if kind := writerKind(w); kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
 		var done bool
 		n, done, err = f.writeToInPlace(w, kind)
 		if done {
@@ -306,39 +306,32 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 const (
 	writerOther  = iota // through a buffer, as *os.File's generic path does
 	writerStream        // a TCP or Unix stream socket: *os.File uses sendfile
-	writerPlain         // *os.File's generic path would Read 32 KiB at a time and Write
+	writerFile          // an *os.File (a pipe, a file, a terminal): *os.File reads 32 KiB at a time and writes
 )
 
-// writerKind says how WriteTo may write to w. *os.File's WriteTo sends to
-// a TCP or Unix stream socket with sendfile; to any other writer that has
-// ReadFrom it hands itself (w.ReadFrom), and to the rest it copies
-// through a 32 KiB buffer. In place, WriteTo does what those do, byte for
-// byte and offset for offset, except where w.ReadFrom would do something
-// else than Write (an *os.File is the one exception taken: its ReadFrom
-// of a non-*os.File reader reads and writes in the same way).
-func writerKind(w io.Writer, f *File) int {
+// writerKind says how WriteTo may write to w. In place only where the
+// kernel does the copy out of the mapping (write(2) on a descriptor: a
+// page that is gone is EFAULT, not a signal in Go code, and nothing but
+// the kernel sees the bytes): a stream socket, which *os.File's WriteTo
+// feeds with sendfile, and an *os.File, which it feeds 32 KiB at a time.
+// In place, WriteTo leaves the same bytes and the same offset as those.
+// Every other writer gets a buffer, as from *os.File.
+func writerKind(w io.Writer) int {
 	switch w := w.(type) {
-	case *net.TCPConn, *net.UnixConn:
-		if isStreamConn(w.(syscall.Conn)) {
+	case *net.TCPConn:
+		if w != nil && isStreamConn(w) {
 			return writerStream
 		}
-		return writerOther
+	case *net.UnixConn:
+		if w != nil && isStreamConn(w) {
+			return writerStream
+		}
 	case *os.File:
-		if w == nil {
-			return writerOther
+		if w != nil {
+			return writerFile
 		}
-		return writerPlain
-	case *File:
-		return writerOther // its ReadFrom copies from f's mapping in place
-	case fileWithoutReadFrom:
-		if w.File == f {
-			return writerOther // a copy of f into itself reads before it writes
-		}
-		return writerPlain
-	case io.ReaderFrom:
-		return writerOther
 	}
-	return writerPlain
+	return writerOther
 }
 
 // writeToChunk bounds one in-place write, as *os.File's sendfile does; it
@@ -373,31 +366,31 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 			return n, false, nil // copy the rest
 		}
 		k = max(0, min(k, chunk))
-		// Where the offset ends: past what was written, and for the
-		// generic path past the whole 32 KiB read that the failing
-		// write was given.
-		adv := k
-		if (verr != nil || werr != nil || k < chunk) && kind == writerPlain {
-			adv = min((k/readSize+1)*readSize, chunk)
+		switch {
+		case verr != nil:
+			// Cannot happen (only the kernel touches b), but if it does,
+			// how much w took is unknown: no retry.
+			return n, true, f.wrapErr("read", verr)
+		case werr != nil && isEFAULT(werr):
+			// A page is gone (a peer shrank the object): the kernel
+			// stopped at it. Copy the rest, which sees the new end.
+			f.posMu.Lock()
+			f.pos = pos + int64(k)
+			f.posMu.Unlock()
+			return n + int64(k), false, nil
 		}
-		if verr != nil && kind == writerPlain {
-			adv = 0 // a fault: nothing is known to have been read
+		// Where the offset ends: past what was written, and for an
+		// *os.File past the whole 32 KiB read that the failing write was
+		// given.
+		adv := k
+		if (werr != nil || k < chunk) && kind == writerFile {
+			adv = min((k/readSize+1)*readSize, chunk)
 		}
 		f.posMu.Lock()
 		f.pos += int64(adv)
 		f.posMu.Unlock()
 		n += int64(k)
 		switch {
-		case verr != nil:
-			// A fault in w.Write, on a page a peer truncated away: how
-			// much w took is unknown, so no retry.
-			return n, true, f.wrapErr("read", verr)
-		case werr != nil && isEFAULT(werr) && kind == writerStream:
-			// A page is gone: the kernel stopped at it. Copy the rest.
-			f.posMu.Lock()
-			f.pos = pos + int64(k)
-			f.posMu.Unlock()
-			return n, false, nil
 		case ferr != nil:
 			return n, true, ferr
 		case k < chunk:
@@ -475,6 +468,13 @@ const readFromChunk = 1 << 20
 
 // readFromInPlace is ReadFrom through Updates, while the destination lies
 // inside the file. done is false when the rest is for the copying path.
+//
+// Before each chunk it makes sure the object still reaches past it (a peer
+// may have shrunk it, and the bytes a descriptor reads into the tail of
+// the last page, past the end, would be lost with nothing to redo them
+// from). A peer shrinking it during the read: the kernel stops at the page
+// that is gone (EFAULT, what it read before stays read), and the rest goes
+// through the copying path.
 func (f *File) readFromInPlace(r io.Reader) (n int64, done bool, err error) {
 	for {
 		f.posMu.Lock()
@@ -490,6 +490,12 @@ func (f *File) readFromInPlace(r io.Reader) (n int64, done bool, err error) {
 				return n, true, nil
 			}
 			chunk = int(lr.N)
+		}
+		if !f.m.covers(pos + int64(chunk)) {
+			if size = f.m.knownSize(); pos >= size {
+				return n, false, nil
+			}
+			chunk = int(min(int64(chunk), size-pos))
 		}
 		var k int
 		var rerr error
@@ -514,6 +520,8 @@ func (f *File) readFromInPlace(r io.Reader) (n int64, done bool, err error) {
 			return n, true, ferr
 		case rerr == io.EOF:
 			return n, true, nil
+		case rerr != nil && isEFAULT(rerr):
+			return n, false, nil // a page is gone: the copying path
 		case rerr != nil:
 			return n, true, rerr
 		}

@@ -101,7 +101,8 @@ type mapping struct {
 	shmid int // kindSegment: the segment's ID
 
 	waiters waiters     // the words Waits sleep on, for close to wake
-	locked  atomic.Bool // this File took a lock (see unlockAtClose)
+	locked  atomic.Bool // this File may hold a lock it took (see unlockAtClose)
+	sealed  atomic.Bool // mapped read-only: the file is sealed against writes
 
 	mu       sync.Mutex // serializes map, remap, seal and close
 	prot     int        // the protection new mappings get (under mu)
@@ -350,6 +351,7 @@ func newPrivateMapping(osf *os.File, size int64, writable bool) (*mapping, error
 	if err != nil {
 		return nil, err
 	}
+	m.fsKind.Store(sysFsKind(m.fd))
 	m.state.Store(stateMapped)
 	m.cur.Store(newRegion(data, writable))
 	return m, nil
@@ -542,6 +544,7 @@ func (m *mapping) mapReadOnlyLocked() {
 		old.retire()
 	}
 	m.prot = sysProtRead
+	m.sealed.Store(true)
 	for _, flags := range sealedMapFlags {
 		m.mapFlags = flags
 		m.mapLocked()

@@ -5,8 +5,10 @@ package shmfs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -176,4 +178,41 @@ func TestRetiredRangesReleased(t *testing.T) {
 	if after := maps(); after > before+2*maxRetired {
 		t.Errorf("/proc/self/maps grew from %d to %d lines", before, after)
 	}
+}
+
+// TestRevokedRangeStaysReserved: Close replaces the region by an
+// inaccessible reservation at the same address (so nothing else can be
+// mapped there while a copy may still be in flight); it is not unmapped
+// until the region's cleanup.
+func TestRevokedRangeStaysReserved(t *testing.T) {
+	f, err := MemFile("reserved")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 8192))
+	f.ReadAt(make([]byte, 1), 0)
+	f.ReadAt(make([]byte, 1), 0)
+	r := f.m.cur.Load()
+	if r == nil {
+		t.Fatal("not mapped")
+	}
+	f.Close()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := []byte(fmt.Sprintf("%x-", r.span.addr))
+	found := false
+	for line := range bytes.Lines(b) {
+		if bytes.HasPrefix(line, prefix) {
+			found = true
+			if f := bytes.Fields(line); len(f) < 2 || string(f[1]) != "---p" || bytes.Contains(line, []byte("memfd")) {
+				t.Errorf("the revoked range is mapped as %q", bytes.TrimSpace(line))
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the revoked range at %#x was unmapped at Close", r.span.addr)
+	}
+	runtime.KeepAlive(r)
 }

@@ -101,7 +101,11 @@ func (m *mapping) readSlow(p []byte, off int64) (int, error) {
 				m.size.Store(real)
 				continue
 			}
-			return 0, errFault
+			// A page the object could not give (a full tmpfs, a hole):
+			// the view has no copy of its own there (its copies never
+			// fault), so the object's bytes are the view's. Copy page by
+			// page, and read the pages that fault with pread.
+			return m.readPrivatePages(r, p[:n], off, n < len(p))
 		}
 		// The object shrank under us, or a hole could not be given a
 		// page: ask the kernel.
@@ -109,6 +113,34 @@ func (m *mapping) readSlow(p []byte, off int64) (int, error) {
 		m.refresh()
 		return n, err
 	}
+}
+
+// readPrivatePages copies [off, off+len(p)) of a private view page by
+// page, reading the pages that fault with pread. short says p is shorter
+// than asked (io.EOF then).
+func (m *mapping) readPrivatePages(r *region, p []byte, off int64, short bool) (int, error) {
+	done := 0
+	for done < len(p) {
+		at := off + int64(done)
+		next := min((at+pageSize)&^(pageSize-1), off+int64(len(p)))
+		chunk := p[done : done+int(next-at)]
+		ok := guardedCopy(chunk, r.data[at:next])
+		runtime.KeepAlive(r)
+		if !ok {
+			if m.closed.Load() {
+				return 0, fs.ErrClosed
+			}
+			k, err := m.preadFull(chunk, at)
+			if err != nil {
+				return done + k, err
+			}
+		}
+		done += len(chunk)
+	}
+	if short {
+		return done, io.EOF
+	}
+	return done, nil
 }
 
 // preadFull is ReadAt's loop over pread.
@@ -529,8 +561,10 @@ func (m *mapping) close() error {
 	}
 	m.closed.Store(true)
 	m.stamp()
+	pinned := false
 	if r := m.cur.Swap(nil); r != nil {
 		r.retire()
+		pinned = !r.span.revoked.Load()
 	}
 	m.mu.Unlock()
 	// Waits pin their regions, so the words they sleep on are still
@@ -541,7 +575,9 @@ func (m *mapping) close() error {
 	}
 	m.fdMu.Lock()
 	defer m.fdMu.Unlock()
-	m.unlockAtClose()
+	if pinned {
+		m.unlockAtClose()
+	}
 	m.fdClosed = true
 	if err := m.osf.Close(); err != nil {
 		return underlying(err)

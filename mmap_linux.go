@@ -2,6 +2,7 @@ package shmfs
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -340,8 +341,10 @@ func sysFutexWaitv(p unsafe.Pointer, val uint32, closing *atomic.Uint32, rel tim
 	if rel >= 0 {
 		var now unix.Timespec
 		unix.ClockGettime(unix.CLOCK_MONOTONIC, &now)
-		t := unix.NsecToTimespec(now.Nano() + int64(rel))
-		ts = &t
+		if int64(rel) <= math.MaxInt64-now.Nano() { // else: no limit
+			t := unix.NsecToTimespec(now.Nano() + int64(rel))
+			ts = &t
+		}
 	}
 	_, _, e := unix.Syscall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&ws[0])), 2, 0,
 		uintptr(unsafe.Pointer(ts)), unix.CLOCK_MONOTONIC, 0)
@@ -360,6 +363,7 @@ func sysFutexWakePrivate(p *atomic.Uint32) {
 
 // sysFutexWake is FUTEX_WAKE of up to n waiters on *p.
 func sysFutexWake(p unsafe.Pointer, n int) (int, error) {
+	n = min(n, math.MaxInt32) // futex takes an int
 	r, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(p), futexWake, uintptr(n), 0, 0, 0)
 	return int(r), futexErr(e)
 }

@@ -27,13 +27,20 @@ func (m *mapping) lock(typ int16, wait bool) (bool, error) {
 		return false, errClosedLock
 	}
 	lk := unix.Flock_t{Type: typ, Whence: 0, Start: 0, Len: 0}
+	if typ != lockUnlock {
+		// Before the lock is taken, so that a close that runs meanwhile
+		// knows it may have to release it.
+		m.locked.Store(true)
+	}
 	if !wait {
 		err := m.withFD(func(fd int) error {
 			return ignoringEINTR0(func() error { return unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk) })
 		})
 		switch err {
 		case nil:
-			m.locked.Store(typ != lockUnlock)
+			if typ == lockUnlock {
+				m.locked.Store(false)
+			}
 			return true, nil
 		case unix.EAGAIN, unix.EACCES:
 			return false, nil
@@ -63,13 +70,15 @@ func (m *mapping) lock(typ int16, wait bool) (bool, error) {
 	if lerr != nil {
 		return false, lerr
 	}
-	m.locked.Store(true)
 	return true, nil
 }
 
-// unlockAtClose releases a lock this File took: the object's mapping
-// holds the open file description as long as a View pins it, and the lock
-// with it, so closing the descriptor alone would not release it at once.
+// unlockAtClose releases a lock this File took, for a close that leaves a
+// region pinned (a View still runs): the mapping holds the open file
+// description, and the lock with it, so closing the descriptor alone would
+// not release it at once. (Without a pin, close drops the mapping and the
+// descriptor, and the lock goes with the open file description's last
+// reference, as for an *os.File: a File sharing the description keeps it.)
 // Callers hold fdMu exclusive.
 func (m *mapping) unlockAtClose() {
 	if m.locked.Load() {

@@ -3,6 +3,7 @@ package shmfs
 import (
 	"io"
 	"io/fs"
+	"runtime"
 	"runtime/debug"
 )
 
@@ -16,7 +17,8 @@ const (
 	viewRead     viewMode = 0      // View
 	viewWrite    viewMode = 1 << 0 // Update
 	viewInPlace  viewMode = 1 << 1 // mapped bytes only: errNotMapped rather than a buffer
-	viewWriteMap          = viewWrite | viewInPlace
+	viewChecked  viewMode = 1 << 2 // Update: the caller made sure the range is inside the object (covers)
+	viewWriteMap          = viewWrite | viewInPlace | viewChecked
 )
 
 // viewMapped is a View of mapped bytes only (for WriteTo).
@@ -78,7 +80,7 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 		if mode&viewInPlace != 0 {
 			return nil, errNotMapped
 		}
-		if write && m.kind == kindShared && m.prot&sysProtWrite == 0 && m.state.Load() == stateMapped {
+		if write && m.sealed.Load() {
 			// Mapped read-only on a File that may write: sealed
 			// against writes.
 			return nil, errSealedWrite
@@ -88,7 +90,7 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 	defer r.unpin()
 	ferr, err = m.runView(r, r.data[off:end:end], end, fn)
 	if err == nil && write {
-		if m.kind == kindShared {
+		if m.kind == kindShared && mode&viewChecked == 0 {
 			err = m.checkStored(r, end)
 		}
 		m.markDirty()
@@ -109,19 +111,23 @@ func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error)
 				panic(p)
 			}
 			faults.Add(1)
-			err = m.viewFault(end, int64(a.Addr()-r.span.addr))
+			err = m.viewFault(r, end, int64(a.Addr()-r.span.addr))
 		}
 	}()
 	return fn(b), nil
 }
 
-// viewFault explains a fault at offset at inside a view that reached end:
-// the object shrank below end (io.ErrUnexpectedEOF; also when it grew back
-// before this looked: the page was gone while fn ran), no page could be had
-// (ENOSPC: tmpfs is full, a segment's memory ran out), or EFAULT.
-func (m *mapping) viewFault(end, at int64) error {
+// viewFault explains a fault at offset at inside a view (or a word) of r
+// that reached end: the object shrank below end (io.ErrUnexpectedEOF, and
+// also when it grew back before this looked: the page was gone while fn
+// ran), no page could be had (ENOSPC: tmpfs is full, a segment's memory ran
+// out), or EFAULT (a store into a read-only mapping, among others).
+func (m *mapping) viewFault(r *region, end, at int64) error {
 	switch m.kind {
 	case kindSegment:
+		if !r.writable {
+			return errFault
+		}
 		return errSegmentFault
 	case kindShared, kindPrivate:
 		real, err := m.fsize()
@@ -138,15 +144,18 @@ func (m *mapping) viewFault(end, at int64) error {
 			return errFault
 		}
 		// The page is inside the object now. Ask for it: if the file
-		// system cannot give it, it is full; if it can, the page was
-		// gone for a while (a shrink and a regrow while fn ran).
+		// system cannot give it, it is full; if it can, it was gone for a
+		// while (a shrink and a regrow while fn ran), or, in a read-only
+		// mapping, fn may have stored into it.
 		page := at &^ (pageSize - 1)
 		err = m.withFD(func(fd int) error { return sysAllocPage(fd, page, pageSize) })
 		switch {
-		case err == nil:
-			return errViewShrunk
 		case err == errNoSpace:
 			return errViewNoSpace
+		case err == nil && r.writable:
+			return errViewShrunk
+		case err == nil:
+			return errFault
 		}
 		// No write access to allocate: judge by what is free.
 		var full bool
@@ -154,7 +163,7 @@ func (m *mapping) viewFault(end, at int64) error {
 		if full {
 			return errViewNoSpace
 		}
-		return errViewShrunk
+		return errFault
 	}
 	return errFault
 }
@@ -173,13 +182,32 @@ func (m *mapping) checkStored(r *region, end int64) error {
 	}
 	real, err := m.fsize()
 	if err != nil {
-		return err
+		// Closed by fn: the stores landed, as far as anyone can tell.
+		return nil
 	}
 	m.size.Store(real)
 	if real < end {
 		return errViewShrunk
 	}
 	return nil
+}
+
+// covers reports whether the object reaches at least end now (end inside
+// the known size): the page after end's is there, or fstat says so. It
+// updates the known size when it asks fstat. ReadFrom asks it before it
+// lets a descriptor read into the mapping, where no copy could be redone.
+func (m *mapping) covers(end int64) bool {
+	r := m.cur.Load()
+	next := (end + pageSize - 1) &^ (pageSize - 1)
+	if r != nil && next < m.size.Load() && next < int64(len(r.data)) {
+		ok := guardedStore(nil, nil, &r.data[next]) == storeProbed
+		runtime.KeepAlive(r)
+		if ok {
+			return true
+		}
+	}
+	real, err := m.refresh()
+	return err == nil && real >= end
 }
 
 // viewBuffered is view through a buffer: read, fn, and for an Update

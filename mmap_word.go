@@ -119,7 +119,10 @@ func (m *mapping) wordFault(r *region, end, at int64, try int) error {
 	if m.cur.Load() != r && try < 4 {
 		return nil
 	}
-	return m.viewFault(end, at)
+	if err := m.viewFault(r, end, at); err != errViewShrunk {
+		return err
+	}
+	return errWordShrunk
 }
 
 func guardedWord32(p *uint32, op wordOp, a, b uint32) (v uint32, swapped, faulted bool) {
