@@ -206,6 +206,11 @@ func (f *File) Write(b []byte) (n int, err error) {
 
 // WriteAt writes len(b) bytes to the File starting at byte offset off,
 // growing it as needed; a gap between the old end and off reads as zeros.
+// A write through the mapping then reads the first byte of the page after
+// it (or asks fstat, in the object's last page), so that the bytes are
+// known to be inside the object even right after a peer shrank it; on a
+// sparse tmpfs file that read gives the page a hole there had (at most one
+// page per write).
 // It returns the number of bytes written and an error, if any.
 // WriteAt returns a non-nil error when n != len(b).
 //

@@ -89,7 +89,13 @@ func NewFile(fd uintptr, name string) (*File, error) {
 // SealFutureWrite) to a memory file, with fcntl(F_ADD_SEALS). Seals are never
 // removed; adding one that is already there is not an error. Once a seal is
 // there, every process holding the file (this File included) gets an error
-// wrapping [fs.ErrPermission] for what it forbids — never a fault.
+// wrapping [fs.ErrPermission] for what it forbids — never a fault. One
+// exception, the kernel's: SealFutureWrite leaves the writable mappings
+// that already exist writable, so a File that had mapped the file for
+// writing before another File or process added SealFutureWrite goes on
+// writing through its mapping (the File that seals stops at once).
+// SealWrite cannot be added while such a mapping exists (EBUSY). Seal a
+// file before you hand it out, or check Seals before relying on them.
 //
 // Seal fails with an error wrapping:
 //   - [fs.ErrPermission] (EPERM) if the file has SealSeal, or the File is
@@ -98,8 +104,9 @@ func NewFile(fd uintptr, name string) (*File, error) {
 //     error then also matches [errors.ErrUnsupported].
 //   - syscall.EBUSY if seals has SealWrite and the file is still mapped for
 //     writing somewhere else: by another File in this process, or by
-//     another process. This File's own mapping is no obstacle: Seal replaces
-//     it with a read-only one.
+//     another process, or by a View, Update or (on kernels before 5.16) a
+//     Wait of this File that is still running. This File's own mapping is
+//     otherwise no obstacle: Seal replaces it with a read-only one.
 //   - [errors.ErrUnsupported] (and syscall.EINVAL) if the file is on a file
 //     system that has no seals (only tmpfs and hugetlbfs do).
 //   - syscall.EINVAL if seals has a bit the kernel does not know.

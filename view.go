@@ -7,7 +7,9 @@ import (
 
 // View calls fn with the n bytes of the file at off, read in place: no
 // copy. b is valid only while fn runs; fn must not keep it, or any slice of
-// it, after it returns.
+// it, after it returns. fn must not store into b either (use Update): on a
+// File open for writing the stores would land in the object, on one open
+// read-only they fault, and View returns an error wrapping syscall.EFAULT.
 //
 // off < 0, n < 0 or a nil fn is an error wrapping fs.ErrInvalid; a range
 // reaching past the end of the file is an error wrapping
@@ -40,7 +42,9 @@ func (f *File) View(off int64, n int, fn func(b []byte) error) error {
 // on a file sealed against writes it fails with an error wrapping
 // fs.ErrPermission (EPERM). Where the bytes cannot be mapped, fn gets a
 // copy, written back when fn returns (whatever fn returns). On an
-// O_PRIVATE File the stores stay in the File, as its writes do.
+// O_PRIVATE File the stores stay in the File, as its writes do. On an
+// O_APPEND File Update writes in place, as any mapping of the object may
+// (only WriteAt is refused there, as *os.File refuses it).
 func (f *File) Update(off int64, n int, fn func(b []byte) error) error {
 	return f.view("update", off, n, viewWrite, fn)
 }
