@@ -61,6 +61,8 @@ type file struct {
 
 	posMu sync.Mutex
 	pos   int64
+
+	dir *os.File // a directory's *os.File, which reads, seeks and lists it; nil for a file (see file_dir.go)
 }
 
 // newFile wraps a mapping in a File, with a cleanup that unmaps and closes
@@ -117,6 +119,9 @@ func (f *File) Read(b []byte) (n int, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
+	if f.dir != nil {
+		return f.dirRead(b)
+	}
 	if f.closed.Load() {
 		return 0, f.wrapErr("read", fs.ErrClosed)
 	}
@@ -143,6 +148,9 @@ func (f *File) Read(b []byte) (n int, err error) {
 func (f *File) ReadAt(b []byte, off int64) (n int, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
+	}
+	if f.dir != nil {
+		return f.dirReadAt(b, off)
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
@@ -321,6 +329,9 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 	if err := f.checkValid("seek"); err != nil {
 		return 0, err
+	}
+	if f.dir != nil {
+		return f.dirSeek(offset, whence)
 	}
 	if f.closed.Load() {
 		return 0, f.wrapErr("seek", fs.ErrClosed)

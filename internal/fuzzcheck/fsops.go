@@ -1,0 +1,222 @@
+package fuzzcheck
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FSKind is the kind of an FSOp.
+type FSKind uint8
+
+// The operations, on the namespace FSOp.View picks (for shmfs, an *FS; for
+// the oracle, an *os.Root).
+const (
+	FSMkdir      FSKind = iota // Mkdir(Name, Perm)
+	FSMkdirAll                 // MkdirAll(Name, Perm)
+	FSOpenFile                 // OpenFile(Name, Flag, Perm), then Write(Data), read back, list a directory, Close
+	FSCreate                   // Create(Name), then as OpenFile
+	FSWriteFile                // WriteFile(Name, Data, Perm)
+	FSReadFile                 // ReadFile(Name) (io/fs)
+	FSRename                   // Rename(Name, Name2)
+	FSRemove                   // Remove(Name)
+	FSRemoveAll                // RemoveAll(Name)
+	FSSymlink                  // Symlink(Name, Name2): a link Name2 to Name
+	FSLink                     // Link(Name, Name2)
+	FSReadlink                 // Readlink(Name)
+	FSReadLink                 // ReadLink(Name) (io/fs)
+	FSLstat                    // Lstat(Name) (io/fs)
+	FSStat                     // Stat(Name) (io/fs)
+	FSChmod                    // Chmod(Name, Perm)
+	FSChtimes                  // Chtimes(Name, Time, Time2)
+	FSChown                    // Chown(Name, UID, GID)
+	FSLchown                   // Lchown(Name, UID, GID)
+	FSReadDir                  // ReadDir(Name) (io/fs)
+	FSOpen                     // Open(Name) (io/fs), then as OpenFile
+	FSOpenRoot                 // OpenRoot(Name): a new namespace, for the ops that follow
+	FSClose                    // Close: the namespace stays, closed
+	FSSub                      // Sub(Name), then Stat, Lstat, ReadLink, ReadFile, ReadDir and Open of Name2 in it
+	FSCreateTemp               // CreateTemp(Name, Name2), then Write(Data), Close
+	numFSKinds
+)
+
+var fsKindNames = [...]string{"Mkdir", "MkdirAll", "OpenFile", "Create", "WriteFile", "ReadFile", "Rename", "Remove",
+	"RemoveAll", "Symlink", "Link", "Readlink", "ReadLink", "Lstat", "Stat", "Chmod", "Chtimes", "Chown", "Lchown",
+	"ReadDir", "Open", "OpenRoot", "Close", "Sub", "CreateTemp"}
+
+func (k FSKind) String() string {
+	if int(k) < len(fsKindNames) {
+		return fsKindNames[k]
+	}
+	return "FSKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// FSOp is one operation of an FS sequence. Fields a kind does not use are
+// ignored.
+type FSOp struct {
+	Kind        FSKind
+	View        int // the namespace: 0 is the twin root, then those OpenRoot opened, in order (modulo how many)
+	Name, Name2 string
+	Flag        int // OpenFile's os.O_* flag
+	Perm        fs.FileMode
+	Data        []byte
+	N           int // the batch size for listing an opened directory (ReadDir(N), Readdirnames(N))
+	UID, GID    int
+	Time, Time2 time.Time
+}
+
+func (op FSOp) String() string {
+	s := fmt.Sprintf("%v[%d](%q", op.Kind, op.View, op.Name)
+	switch op.Kind {
+	case FSRename, FSSymlink, FSLink, FSSub, FSCreateTemp:
+		s += fmt.Sprintf(", %q", op.Name2)
+	case FSOpenFile:
+		s += fmt.Sprintf(", %s, %v", ModeName(op.Flag), op.Perm)
+	case FSMkdir, FSMkdirAll, FSWriteFile, FSChmod:
+		s += fmt.Sprintf(", %v", op.Perm)
+	case FSChown, FSLchown:
+		s += fmt.Sprintf(", %d, %d", op.UID, op.GID)
+	case FSChtimes:
+		s += fmt.Sprintf(", %v, %v", op.Time.Unix(), op.Time2.Unix())
+	}
+	return s + ")"
+}
+
+// FSNames are the names an encoded op picks from (see DecodeFS): names of
+// the fixture (FSFixture), new names, and hostile ones: escapes by "..", by
+// links and by absolute names, trailing slashes, NUL, too long.
+var FSNames = []string{
+	"f", "g", "d", "d/g", "d/e", "d/e/h", "l", "l/g", "lf", "up", "up/outside", "d/up", "d/up/f",
+	"abs", "abs/hostname", "dangling", "nowhere", "out", "fifo", "new", "d/new", "l/new", "x/y", ".",
+	"", "..", "../outside", "/", "/etc/hostname", "d/..", "d/../f", "d/../../outside", "./f", "f/", "d/",
+	"d//g", "f\x00", "f/x", "l/..", "l/../f", "d/e/", "loop", strings.Repeat("n", 255), strings.Repeat("n", 256),
+	"d/" + strings.Repeat("m", 255), "new2", "d/e/new", "tmp*", "*.tmp", "t*x*y",
+}
+
+// FSFixture is the tree each twin starts from, relative to the twin's
+// directory: the namespace is "ns"; "outside" and "outdir" are beside it,
+// where nothing may change. A symlink's target may start with ROOT, the
+// twin's own directory (so absolute targets differ between twins; Readlink
+// and the tree comparisons say ROOT instead).
+var FSFixture = []FixtureEntry{
+	{"outside", "file", "outside content"},
+	{"outdir", "dir", ""},
+	{"outdir/hostname", "file", "not the host's"},
+	{"ns", "dir", ""},
+	{"ns/f", "file", "f content"},
+	{"ns/d", "dir", ""},
+	{"ns/d/g", "file", "d/g content, a little longer"},
+	{"ns/d/e", "dir", ""},
+	{"ns/l", "symlink", "d"},
+	{"ns/lf", "symlink", "d/g"},
+	{"ns/up", "symlink", ".."},
+	{"ns/d/up", "symlink", ".."},
+	{"ns/abs", "symlink", "/etc"},
+	{"ns/dangling", "symlink", "nowhere"},
+	{"ns/out", "symlink", "../outside"},
+	{"ns/loop", "symlink", "loop"},
+	{"ns/fifo", "fifo", ""},
+}
+
+// FixtureEntry is one file of a fixture tree: kind is file, dir, symlink
+// (arg is the target) or fifo.
+type FixtureEntry struct {
+	Path, Kind, Arg string
+}
+
+// MaxFSOps is the longest sequence an FS input decodes into;
+// MaxFSInput the longest input FS runs.
+const (
+	MaxFSOps   = 48
+	MaxFSInput = 1 + 40*MaxFSOps
+)
+
+// perms are the permission bits an encoded op picks from: os.Root refuses
+// the special bits for Mkdir and OpenFile, and Chmod takes them.
+var perms = []fs.FileMode{0644, 0600, 0755, 0700, 0, 0444, 0777, fs.ModeSetuid | 0755, fs.ModeSticky | 0777, 0640}
+
+var ids = []int{-1, 0, 1000, 65534}
+
+// DecodeFS decodes up to max operations from data. Each is 6 bytes (kind,
+// view, name, name2, parameter p, parameter q), after each name byte that
+// is 0xe0 or more, its literal (that byte minus 0xe0 bytes: 0 to 31); any
+// other name byte picks from FSNames. p and q give the flag, perm, data,
+// batch size, owner and times.
+func DecodeFS(data []byte, max int) []FSOp {
+	var ops []FSOp
+	name := func() string {
+		if len(data) == 0 {
+			return ""
+		}
+		b := data[0]
+		data = data[1:]
+		if b < 0xe0 {
+			return FSNames[int(b)%len(FSNames)]
+		}
+		n := min(int(b-0xe0), len(data))
+		s := string(data[:n])
+		data = data[n:]
+		return s
+	}
+	next := func() byte {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		return b
+	}
+	for len(data) > 0 && len(ops) < max {
+		op := FSOp{Kind: FSKind(next() % byte(numFSKinds)), View: int(next())}
+		op.Name = name()
+		op.Name2 = name()
+		p, q := next(), next()
+		op.Flag = nameAccs[p&3]
+		for i, f := range []int{os.O_CREATE, os.O_EXCL, os.O_TRUNC, os.O_APPEND} {
+			if p&(4<<i) != 0 {
+				op.Flag |= f
+			}
+		}
+		op.Perm = perms[int(q)%len(perms)]
+		op.Data = Content(int(q) % 70)
+		op.N = int(p%5) - 1
+		op.UID, op.GID = ids[int(p)%len(ids)], ids[int(q)%len(ids)]
+		if p != 0 {
+			op.Time = time.Unix(1e9+int64(p)*1000, int64(q)*1e6)
+		}
+		if q != 0 {
+			op.Time2 = time.Unix(1e9+int64(q)*3000, int64(p)*1e6)
+		}
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+// FSInput runs one FuzzFS input: its first byte's low bit picks the
+// directory the twins are made in (0: disk, 1: shm), the rest is decoded by
+// DecodeFS. See FSRun.
+func FSInput(disk, shm string, data []byte) error {
+	if len(data) > MaxFSInput {
+		return skipf("%d-byte input, more than %d", len(data), MaxFSInput)
+	}
+	if len(data) == 0 {
+		return FSRun(disk, nil, 4)
+	}
+	base := disk
+	if data[0]&1 != 0 {
+		base = shm
+	}
+	return FSRun(base, DecodeFS(data[1:], MaxFSOps), 4)
+}
+
+// FSRun makes twin trees (FSFixture) in two new directories under base, runs
+// ops on a *shmfs.FS over one's ns and an *os.Root over the other's, and
+// returns the first difference: in an op's result, or, after every
+// treeEvery ops and at the end, in the trees under ns or outside them. It
+// removes both twins whatever happens.
+func FSRun(base string, ops []FSOp, treeEvery int) error {
+	return fsRunFixture(base, FSFixture, "ns", ops, treeEvery)
+}
