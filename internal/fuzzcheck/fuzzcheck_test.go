@@ -189,8 +189,12 @@ func TestFSDiffSees(t *testing.T) {
 			os.Remove(p)
 			return os.Symlink("f", p)
 		}},
-		{"contents", func(tw *fsTwin) error { return os.WriteFile(filepath.Join(tw.parents[1], "ns/d/g"), []byte("changed"), 0644) }},
-		{"outside", func(tw *fsTwin) error { return os.WriteFile(filepath.Join(tw.parents[0], "outside"), []byte("changed"), 0644) }},
+		{"contents", func(tw *fsTwin) error {
+			return os.WriteFile(filepath.Join(tw.parents[1], "ns/d/g"), []byte("changed"), 0644)
+		}},
+		{"outside", func(tw *fsTwin) error {
+			return os.WriteFile(filepath.Join(tw.parents[0], "outside"), []byte("changed"), 0644)
+		}},
 		{"beside the twins", func(tw *fsTwin) error { return os.WriteFile(filepath.Join(tw.container, "c"), nil, 0644) }},
 	} {
 		tw, err := newFSTwin(t.TempDir(), FSFixture, "ns")
