@@ -3,6 +3,7 @@ package fuzzcheck
 import (
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ const (
 	FSReadDir                  // ReadDir(Name) (io/fs)
 	FSOpen                     // Open(Name) (io/fs), then as OpenFile
 	FSOpenRoot                 // OpenRoot(Name): a new namespace, for the ops that follow
-	FSClose                    // Close: the namespace stays, closed
+	FSClose                    // Close: the namespace stays, closed (a View that is not 0 but wraps around to 0 closes nothing)
 	FSSub                      // Sub(Name), then Stat, Lstat, ReadLink, ReadFile, ReadDir and Open of Name2 in it
 	FSCreateTemp               // CreateTemp(Name, Name2), then Write(Data), Close
 	numFSKinds
@@ -219,4 +220,64 @@ func FSInput(disk, shm string, data []byte) error {
 // removes both twins whatever happens.
 func FSRun(base string, ops []FSOp, treeEvery int) error {
 	return fsRunFixture(base, FSFixture, "ns", ops, treeEvery)
+}
+
+// RandomFS returns n random operations for FSRun, biased toward names that
+// exist or can be made (paths of a few elements from a small alphabet,
+// most of the time), with FSNames' hostile names and random bytes mixed
+// in, so that a long sequence both builds a tree and attacks it.
+func RandomFS(r *rand.Rand, n int) []FSOp {
+	elems := []string{"f", "g", "d", "e", "l", "lf", "n", "m", "up", "fifo", "."}
+	name := func() string {
+		switch x := r.IntN(20); {
+		case x < 3:
+			return FSNames[r.IntN(len(FSNames))]
+		case x < 4:
+			b := make([]byte, r.IntN(12))
+			for i := range b {
+				b[i] = "ab/.\x00\xff*"[r.IntN(7)]
+			}
+			return string(b)
+		}
+		var s []string
+		for range 1 + r.IntN(2) + r.IntN(2) {
+			s = append(s, elems[r.IntN(len(elems))])
+		}
+		return strings.Join(s, "/")
+	}
+	// Weights: what builds a tree comes more often than what tears it down.
+	weights := map[FSKind]int{
+		FSMkdir: 6, FSMkdirAll: 4, FSOpenFile: 6, FSCreate: 3, FSWriteFile: 6, FSReadFile: 4, FSRename: 5,
+		FSRemove: 3, FSRemoveAll: 1, FSSymlink: 5, FSLink: 3, FSReadlink: 2, FSReadLink: 2, FSLstat: 3,
+		FSStat: 3, FSChmod: 3, FSChtimes: 2, FSChown: 1, FSLchown: 1, FSReadDir: 3, FSOpen: 3,
+		FSOpenRoot: 2, FSClose: 1, FSSub: 2, FSCreateTemp: 2,
+	}
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	ops := make([]FSOp, 0, n)
+	for range n {
+		x := r.IntN(total)
+		k := FSKind(0)
+		for ; k < numFSKinds; k++ {
+			if x -= weights[k]; x < 0 {
+				break
+			}
+		}
+		p, q := byte(r.Uint32()), byte(r.Uint32())
+		op := DecodeFS([]byte{byte(k), byte(r.IntN(4)), 0, 0, p, q}, 1)[0]
+		op.Name, op.Name2 = name(), name()
+		if r.IntN(5) != 0 {
+			op.Perm = perms[r.IntN(4)] // mostly plain bits, which os.Root takes everywhere
+		}
+		if k == FSClose && r.IntN(8) != 0 {
+			op.View = 1 + r.IntN(3) // rarely the twin roots themselves
+		}
+		if k == FSCreateTemp && r.IntN(2) == 0 {
+			op.Name2 = []string{"", "tmp*", "*.tmp", "x*y*z", "a/b"}[r.IntN(5)]
+		}
+		ops = append(ops, op)
+	}
+	return ops
 }
