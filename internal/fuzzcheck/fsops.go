@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -280,4 +281,48 @@ func RandomFS(r *rand.Rand, n int) []FSOp {
 		ops = append(ops, op)
 	}
 	return ops
+}
+
+// EncodeFS is DecodeFS's inverse, for seeds: kinds, views and names exactly
+// (a name longer than 31 bytes that is not in FSNames becomes FSNames[0]),
+// the flag's access mode and bits, the perm if it is one DecodeFS picks
+// from, and a data length as close as those allow.
+func EncodeFS(ops []FSOp) []byte {
+	var b []byte
+	name := func(s string) {
+		if i := slices.Index(FSNames, s); i >= 0 && i < 0xe0 {
+			b = append(b, byte(i))
+		} else if len(s) <= 31 {
+			b = append(append(b, 0xe0+byte(len(s))), s...)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	for _, op := range ops {
+		b = append(b, byte(op.Kind), byte(op.View))
+		name(op.Name)
+		name(op.Name2)
+		p := byte(slices.Index(nameAccs, op.Flag&(os.O_RDONLY|os.O_WRONLY|os.O_RDWR)))
+		for i, f := range []int{os.O_CREATE, os.O_EXCL, os.O_TRUNC, os.O_APPEND} {
+			if op.Flag&f != 0 {
+				p |= 4 << i
+			}
+		}
+		perm := max(slices.Index(perms, op.Perm), 0)
+		q := byte(perm)
+		for c := perm; c < 256; c += len(perms) {
+			if abs(c%70-len(op.Data)) < abs(int(q)%70-len(op.Data)) {
+				q = byte(c)
+			}
+		}
+		b = append(b, p, q)
+	}
+	return b
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -247,6 +248,25 @@ func TestDecodeFS(t *testing.T) {
 	}
 	if ops := DecodeFS(make([]byte, 6*20), 7); len(ops) != 7 {
 		t.Errorf("DecodeFS with max 7 gave %d ops", len(ops))
+	}
+	for _, c := range FSTable {
+		got := DecodeFS(EncodeFS(c.Ops), len(c.Ops)+1)
+		if len(got) != len(c.Ops) {
+			t.Fatalf("%s: %d ops decode from its %d", c.Name, len(got), len(c.Ops))
+		}
+		for i, op := range c.Ops {
+			g := got[i]
+			wantName2 := op.Name2
+			if len(wantName2) > 31 && !slices.Contains(FSNames, wantName2) {
+				wantName2 = FSNames[0]
+			}
+			if g.Kind != op.Kind || g.View != op.View || g.Name != op.Name || g.Name2 != wantName2 {
+				t.Errorf("%s op %d: %v encodes and decodes to %v", c.Name, i, op, g)
+			}
+			if op.Kind == FSOpenFile && g.Flag != op.Flag {
+				t.Errorf("%s op %d: flag %s decodes as %s", c.Name, i, ModeName(op.Flag), ModeName(g.Flag))
+			}
+		}
 	}
 	if err := FSInput("", "", make([]byte, MaxFSInput+1)); !errors.Is(err, ErrSkip) {
 		t.Errorf("FSInput of a too long input = %v, want ErrSkip", err)
