@@ -47,6 +47,10 @@ import (
 //   - A write that copies into the mapping moves the modification time
 //     forward when Stat, Sync, Flush or Close next runs on this File (on
 //     tmpfs a store into a mapping does not change it, as write(2) would).
+//
+// A File may also be a directory (FS.Open("."), say): it is never mapped,
+// its ReadDir, Readdir and Readdirnames list it as an *os.File's do, and
+// Read and Write fail as on an *os.File directory (see file_dir.go).
 type File struct {
 	*file // the cleanup hangs on the inner value, as in package os
 }

@@ -7,6 +7,16 @@
 // Stat, Truncate and Sync have os's semantics and error classes, without a
 // system call per read or write.
 //
+// A File has every method of *os.File, and an FS every method of
+// [*os.Root] (it is built on one), so that code written for package os
+// switches by changing the constructor: [NewFS] for [os.OpenRoot], [Open]
+// and the other package-level functions for package os's own on
+// /dev/shm/NAME. A directory opens as a File that lists it.
+//
+// To publish an object whole, write it under a temporary name
+// ([CreateTemp]) and [Rename] it into place: a reader of the name sees the
+// old object or the new one, never a half-written one.
+//
 // System V segments ([OpenSegment]) and anonymous memory files ([MemFile])
 // are Files too.
 //

@@ -126,4 +126,3 @@ var FSTable = []struct {
 		op(FSReadDir, "."), op(FSReadDir, "d"),
 	}},
 }
-
