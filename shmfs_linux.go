@@ -10,8 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shmDir is where Linux keeps POSIX shared-memory objects (glibc's
-// shm_open opens "/dev/shm/NAME" with O_NOFOLLOW|O_CLOEXEC).
+// shmDir is where Linux keeps POSIX shared-memory objects. (glibc's
+// shm_open opens "/dev/shm/NAME" with O_NOFOLLOW|O_CLOEXEC; the
+// package-level functions resolve NAME as os.Root does in /dev/shm, which
+// follows a symbolic link only while it stays there.)
 const shmDir = "/dev/shm"
 
 // Stat_t from x/sys and from syscall are the same structure on Linux; the
