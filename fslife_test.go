@@ -302,3 +302,30 @@ func TestSystemFSDirectories(t *testing.T) {
 		fsys.Close()
 	}
 }
+
+// TestCopyFS: os.CopyFS copies a tree out of an FS, symbolic links
+// included (fs.ReadLinkFS), as it copies one out of os.DirFS.
+func TestCopyFS(t *testing.T) {
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "d/e"), 0755)
+	os.WriteFile(filepath.Join(src, "d/f"), []byte("file"), 0644)
+	os.Symlink("f", filepath.Join(src, "d/link"))
+	os.Symlink("../d", filepath.Join(src, "d/e/up"))
+	fsys := shmfs.NewFS(src)
+	defer fsys.Close()
+	for what, from := range map[string]fs.FS{"shmfs": fsys, "os.DirFS": os.DirFS(src)} {
+		dst := filepath.Join(t.TempDir(), "copy")
+		if err := os.CopyFS(dst, from); err != nil {
+			t.Fatalf("%s: CopyFS: %v", what, err)
+		}
+		if l, err := os.Readlink(filepath.Join(dst, "d/link")); err != nil || l != "f" {
+			t.Errorf("%s: copied link = %q, %v", what, l, err)
+		}
+		if l, err := os.Readlink(filepath.Join(dst, "d/e/up")); err != nil || l != "../d" {
+			t.Errorf("%s: copied link = %q, %v", what, l, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "d/f")); err != nil || string(b) != "file" {
+			t.Errorf("%s: copied file = %q, %v", what, b, err)
+		}
+	}
+}
