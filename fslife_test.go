@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/fstest"
@@ -326,6 +327,57 @@ func TestCopyFS(t *testing.T) {
 		}
 		if b, err := os.ReadFile(filepath.Join(dst, "d/f")); err != nil || string(b) != "file" {
 			t.Errorf("%s: copied file = %q, %v", what, b, err)
+		}
+	}
+}
+
+// TestFSConcurrent: goroutines that use a fresh FS at once open its
+// directory once, and a Close racing with them leaves each call either done
+// or failed with fs.ErrClosed (run with -race).
+func TestFSConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("f"), 0600)
+	for range 20 {
+		fsys := shmfs.NewFS(dir)
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 4 {
+					var err error
+					switch i % 4 {
+					case 0:
+						_, err = fsys.Stat("f")
+					case 1:
+						_, err = fsys.ReadFile("f")
+					case 2:
+						var f *shmfs.File
+						if f, err = fsys.OpenFile("f", os.O_RDONLY, 0); err == nil {
+							f.Close()
+						}
+					case 3:
+						if i == 3 {
+							err = fsys.Close()
+						} else {
+							_, err = fsys.ReadDir(".")
+						}
+					}
+					if err != nil && !errors.Is(err, fs.ErrClosed) {
+						errs <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		fsys.Close()
+		if _, err := fsys.Stat("f"); !errors.Is(err, fs.ErrClosed) {
+			t.Errorf("after Close: %v", err)
 		}
 	}
 }

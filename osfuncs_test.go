@@ -149,6 +149,12 @@ func TestPackageFuncs(t *testing.T) {
 		if err := shmfs.Truncate(fifo, 0); !errors.Is(err, syscall.EINVAL) {
 			t.Errorf("Truncate of a FIFO: %v, want EINVAL", err)
 		}
+		for _, flag := range []int{os.O_RDONLY, os.O_WRONLY, os.O_RDWR} {
+			if f, err := shmfs.OpenFile(fifo, flag, 0); err == nil {
+				f.Close()
+				t.Errorf("OpenFile of a FIFO (%#x) succeeded", flag)
+			}
+		}
 	}()
 	select {
 	case <-done:
