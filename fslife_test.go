@@ -381,3 +381,41 @@ func TestFSConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesRefused: devices are refused, for reading and for writing,
+// without blocking and without reading them (ReadFile of /dev/zero would
+// never end).
+func TestDevicesRefused(t *testing.T) {
+	fsys := shmfs.NewFS("/dev")
+	defer fsys.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, name := range []string{"null", "zero", "full", "random", "tty"} {
+			if _, err := os.Lstat("/dev/" + name); err != nil {
+				continue
+			}
+			for _, flag := range []int{os.O_RDONLY, os.O_WRONLY, os.O_RDWR} {
+				f, err := fsys.OpenFile(name, flag, 0)
+				if err == nil {
+					f.Close()
+					t.Errorf("OpenFile(/dev/%s, %#x) succeeded", name, flag)
+				}
+			}
+			if b, err := fsys.ReadFile(name); err == nil {
+				t.Errorf("ReadFile(/dev/%s) = %d bytes", name, len(b))
+			}
+			if err := fsys.WriteFile(name, []byte("x"), 0); err == nil {
+				t.Errorf("WriteFile(/dev/%s) succeeded", name)
+			}
+			if _, err := fsys.ReadDir(name); err == nil {
+				t.Errorf("ReadDir(/dev/%s) succeeded", name)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a device blocked")
+	}
+}
