@@ -104,6 +104,13 @@ func TestPublishAcrossProcesses(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	// If this test fails half way, the publisher must stop before the
+	// scratch cleanup (registered first, so run after this), or it would
+	// publish again behind it.
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
 
 	// Wait for version 0.
 	for start := time.Now(); ; {
@@ -120,6 +127,7 @@ func TestPublishAcrossProcesses(t *testing.T) {
 		select {
 		case childErr = <-done:
 			running = false // one more read, of the last version
+			done <- childErr // for the cleanup
 		default:
 		}
 		var b []byte
