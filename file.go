@@ -49,6 +49,10 @@ import (
 //   - A write that copies into the mapping moves the modification time
 //     forward when Stat, Sync, Flush or Close next runs on this File (on
 //     tmpfs a store into a mapping does not change it, as write(2) would).
+//
+// A File may also be a directory (FS.Open("."), say): it is never mapped,
+// its ReadDir, Readdir and Readdirnames list it as an *os.File's do, and
+// Read and Write fail as on an *os.File directory (see file_dir.go).
 type File struct {
 	*file // the cleanup hangs on the inner value, as in package os
 }
@@ -63,6 +67,8 @@ type file struct {
 
 	posMu sync.Mutex
 	pos   int64
+
+	dir *os.File // a directory's *os.File, which reads, seeks and lists it; nil for a file (see file_dir.go)
 }
 
 // newFile wraps a mapping in a File, with a cleanup that unmaps and closes
@@ -119,6 +125,9 @@ func (f *File) Read(b []byte) (n int, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
+	if f.dir != nil {
+		return f.dirRead(b)
+	}
 	if f.closed.Load() {
 		return 0, f.wrapErr("read", fs.ErrClosed)
 	}
@@ -145,6 +154,9 @@ func (f *File) Read(b []byte) (n int, err error) {
 func (f *File) ReadAt(b []byte, off int64) (n int, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
+	}
+	if f.dir != nil {
+		return f.dirReadAt(b, off)
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
@@ -542,6 +554,9 @@ func (f *File) readFromInPlace(r io.Reader) (n int64, done bool, err error) {
 func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 	if err := f.checkValid("seek"); err != nil {
 		return 0, err
+	}
+	if f.dir != nil {
+		return f.dirSeek(offset, whence)
 	}
 	if f.closed.Load() {
 		return 0, f.wrapErr("seek", fs.ErrClosed)

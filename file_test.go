@@ -186,7 +186,8 @@ func TestErrors(t *testing.T) {
 		{"NUL name", func() error { _, err := shmfs.Create("a\x00b"); return err }, fs.ErrInvalid, "open"},
 		{"long name", func() error { _, err := shmfs.Create(string(bytes.Repeat([]byte("n"), 256))); return err }, fs.ErrInvalid, "open"},
 		{"fs invalid path", func() error { _, err := shmfs.NewFS("").Open("../etc/passwd"); return err }, fs.ErrInvalid, "open"},
-		{"fs absolute path", func() error { _, err := shmfs.NewFS("").OpenFile("/etc/passwd", os.O_RDONLY, 0); return err }, fs.ErrInvalid, "open"},
+		// OpenFile takes os.Root's names: an absolute one escapes.
+		{"fs absolute path", func() error { _, err := shmfs.NewFS("").OpenFile("/etc/passwd", os.O_RDONLY, 0); return err }, errPathEscapes(), "open"},
 		{"remove invalid", func() error { return shmfs.Remove("../x") }, fs.ErrInvalid, "remove"},
 		// os.DirFS's op names for the names it refuses.
 		{"fs readfile invalid", func() error { _, err := shmfs.NewFS("").ReadFile("../x"); return err }, fs.ErrInvalid, "readfile"},
@@ -423,8 +424,9 @@ func TestWriteAtInAppendMode(t *testing.T) {
 	}
 }
 
-// TestOpenModes: directories and FIFOs are refused at once (never block);
-// symbolic links are not followed; descriptors are close-on-exec.
+// TestOpenModes: FIFOs are refused at once (never block), a directory opens
+// for reading only, as with os; symbolic links that lead out are not
+// followed; descriptors are close-on-exec.
 func TestOpenModes(t *testing.T) {
 	dir := t.TempDir()
 	fsys := shmfs.NewFS(dir)
@@ -448,8 +450,16 @@ func TestOpenModes(t *testing.T) {
 		if _, err := fsys.OpenFile("fifo", os.O_RDONLY, 0); err == nil {
 			t.Error("opened a FIFO")
 		}
-		if _, err := fsys.OpenFile("sub", os.O_RDONLY, 0); !errors.Is(err, syscall.EISDIR) {
-			t.Errorf("open dir = %v, want EISDIR", err)
+		if _, err := fsys.OpenFile("sub", os.O_RDWR, 0); !errors.Is(err, syscall.EISDIR) {
+			t.Errorf("open dir for writing = %v, want EISDIR", err)
+		}
+		if d, err := fsys.OpenFile("sub", os.O_RDONLY, 0); err != nil {
+			t.Errorf("open dir = %v, want a directory File", err)
+		} else {
+			if fi, err := d.Stat(); err != nil || !fi.IsDir() {
+				t.Errorf("directory File's Stat = %v, %v", fi, err)
+			}
+			d.Close()
 		}
 		if _, err := fsys.OpenFile("link", os.O_RDONLY, 0); err == nil {
 			t.Error("followed a symlink out of the directory")

@@ -2,6 +2,7 @@ package shmfs_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -294,5 +295,26 @@ func FuzzSegment(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRun(t, fuzzcheck.Segment(data))
+	})
+}
+
+func FuzzFS(f *testing.F) {
+	// An input (fuzzcheck.FSInput): a byte whose low bit picks where the
+	// twin trees are made (0: a disk directory, 1: /dev/shm), then
+	// operations as fuzzcheck.DecodeFS reads them: 6 bytes each (kind,
+	// namespace, name, name2, two parameters), a name byte of 0xe0 or more
+	// followed by that many less 0xe0 bytes of literal name.
+	for _, c := range fuzzcheck.FSTable {
+		enc := fuzzcheck.EncodeFS(c.Ops)
+		f.Add(append([]byte{0}, enc...))
+		f.Add(append([]byte{1}, enc...))
+	}
+	for seed := range 6 {
+		ops := fuzzcheck.RandomFS(rand.New(rand.NewPCG(uint64(seed), 1414)), fuzzcheck.MaxFSOps)
+		f.Add(append([]byte{byte(seed)}, fuzzcheck.EncodeFS(ops)...))
+	}
+	disk := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRun(t, fuzzcheck.FSInput(disk, "/dev/shm", data))
 	})
 }

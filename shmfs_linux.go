@@ -1,18 +1,19 @@
 package shmfs
 
 import (
+	"io"
 	"io/fs"
 	"os"
-	"slices"
-	"strings"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// shmDir is where Linux keeps POSIX shared-memory objects (glibc's
-// shm_open opens "/dev/shm/NAME" with O_NOFOLLOW|O_CLOEXEC).
+// shmDir is where Linux keeps POSIX shared-memory objects. (glibc's
+// shm_open opens "/dev/shm/NAME" with O_NOFOLLOW|O_CLOEXEC; the
+// package-level functions resolve NAME as os.Root does in /dev/shm, which
+// follows a symbolic link only while it stays there.)
 const shmDir = "/dev/shm"
 
 // Stat_t from x/sys and from syscall are the same structure on Linux; the
@@ -42,73 +43,61 @@ func syscallMode(perm fs.FileMode) uint32 {
 	return o
 }
 
-func nop() {}
-
-// walk opens the directory that holds name's last element and returns it
-// with that element. Directories are opened one element at a time with
-// O_NOFOLLOW, so no symbolic link planted in the tree leads outside root.
-// A one-element name costs nothing: the path is root/name, opened by the
-// caller with O_NOFOLLOW.
-func walk(root, name string) (dirfd int, base string, done func(), err error) {
-	if name == "." {
-		return unix.AT_FDCWD, root, nop, nil
-	}
-	i := strings.LastIndexByte(name, '/')
-	if i < 0 {
-		return unix.AT_FDCWD, root + "/" + name, nop, nil
-	}
-	dfd, err := ignoringEINTR(func() (int, error) {
-		return unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	})
+// openRootDir opens the directory of a namespace. dir is opened as "dir/.",
+// which only a directory can be (a FIFO would block open(2)).
+func openRootDir(dir string) (*os.Root, error) {
+	r, err := os.OpenRoot(asDir(dir))
 	if err != nil {
-		return -1, "", nop, err
+		return nil, spelled(err, dir)
 	}
-	for _, e := range strings.Split(name[:i], "/") {
-		nfd, err := ignoringEINTR(func() (int, error) {
-			return unix.Openat(dfd, e, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		})
-		unix.Close(dfd)
-		if err != nil {
-			return -1, "", nop, err
-		}
-		dfd = nfd
-	}
-	return dfd, name[i+1:], func() { unix.Close(dfd) }, nil
+	return r, nil
 }
 
-// openRaw opens name under root without following a symbolic link and
-// without blocking on a FIFO, and fstats what it opened.
-func openRaw(root, name string, flag int, perm fs.FileMode, st *syscall.Stat_t) (int, error) {
-	dirfd, base, done, err := walk(root, name)
+// openIn opens name in r as r.OpenFile does, without blocking: with
+// O_NONBLOCK until fstat has said what it opened. A regular file or a
+// directory is returned (without O_NONBLOCK, unless flag has it) with its
+// fstat; anything else is closed and refused with errNotRegular. The error
+// is the bare one (an errno, os.Root's escape error...): callers wrap it.
+func openIn(r *os.Root, name string, flag int, perm fs.FileMode, st *syscall.Stat_t) (*os.File, error) {
+	// O_NOCTTY: opening a terminal must not make it ours.
+	osf, err := r.OpenFile(name, flag|unix.O_NONBLOCK|unix.O_NOCTTY, perm)
 	if err != nil {
-		return -1, err
+		err = underlying(err)
+		if err == unix.ENXIO {
+			// A FIFO opened for writing with no reader, a socket, a device
+			// without its driver: nothing open(2) can give is regular.
+			err = errNotRegular
+		}
+		return nil, err
 	}
-	oflag := flag | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
-	fd, err := ignoringEINTR(func() (int, error) {
-		return unix.Openat(dirfd, base, oflag, syscallMode(perm))
-	})
-	done()
-	if err != nil {
-		return -1, err
-	}
+	fd := int(osf.Fd())
 	if err := fstat(fd, st); err != nil {
-		unix.Close(fd)
-		return -1, err
+		osf.Close()
+		return nil, err
 	}
-	if flag&unix.O_NONBLOCK == 0 && st.Mode&unix.S_IFMT == unix.S_IFREG {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG, unix.S_IFDIR:
+	default:
+		osf.Close()
+		return nil, errNotRegular
+	}
+	if flag&unix.O_NONBLOCK == 0 {
 		// O_NONBLOCK was only there so that a FIFO could not block open.
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, oflag&^unix.O_NONBLOCK); err != nil {
-			unix.Close(fd)
-			return -1, err
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err == nil {
+			_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
+		}
+		if err != nil {
+			osf.Close()
+			return nil, err
 		}
 	}
-	return fd, nil
+	return osf, nil
 }
 
-// openFile opens a regular file under root and maps it (unless mapIt is
-// false: ReadFile and WriteFile make one pass and need no mapping).
-// display is the name the File and its errors carry.
-func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool) (*File, error) {
+// openFile opens name in the namespace as a File (a mapped regular file, or
+// a directory). display is the name the File and its errors carry.
+func (fsys *FS) openFile(name, display string, flag int, perm fs.FileMode) (*File, error) {
 	private := flag&O_PRIVATE != 0
 	flag &^= O_PRIVATE
 	acc := flag & unix.O_ACCMODE
@@ -120,137 +109,107 @@ func openFile(root, name, display string, flag int, perm fs.FileMode, mapIt bool
 		// does; refused before anything is opened.
 		return nil, &fs.PathError{Op: "open", Path: display, Err: errPrivateTrunc}
 	}
-	var st syscall.Stat_t
-	fd, err := openRaw(root, name, flag, perm, &st)
+	r, err := fsys.root()
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: display, Err: err}
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-	case unix.S_IFDIR:
-		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open", Path: display, Err: syscall.EISDIR}
-	default:
-		unix.Close(fd)
-		return nil, &fs.PathError{Op: "open", Path: display, Err: errNotRegular}
+	var st syscall.Stat_t
+	osf, err := openIn(r, name, flag, perm, &st)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: display, Err: err}
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		// A directory File: never mapped; its listing and reads are the
+		// *os.File's (see file_dir.go).
+		f, err := newFDFile(osf, display, st.Size, flag, false)
+		if err != nil {
+			return nil, err
+		}
+		f.dir = osf
+		return f, nil
 	}
 	if private {
 		flag |= O_PRIVATE
 	}
-	return newFDFile(os.NewFile(uintptr(fd), display), display, st.Size, flag, mapIt)
+	return newFDFile(osf, display, st.Size, flag, true)
 }
 
-// openAny is fs.FS's Open: a *File for a regular file, a directory handle
-// for a directory.
-func openAny(root, name string) (fs.File, error) {
+// readFileIn is ReadFile: os.ReadFile's loop on the *os.File, which reads
+// to the end of file whatever size the file reports (the files of /proc
+// and /sys say 0). One pass needs no mapping.
+func readFileIn(r *os.Root, name, display string) ([]byte, error) {
 	var st syscall.Stat_t
-	fd, err := openRaw(root, name, unix.O_RDONLY, 0, &st)
+	osf, err := openIn(r, name, unix.O_RDONLY, 0, &st)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: display, Err: err}
+	}
+	defer osf.Close()
+	size := 0
+	if st.Mode&unix.S_IFMT == unix.S_IFREG && int64(int(st.Size)) == st.Size {
+		size = int(st.Size)
+	}
+	size++ // one byte for the final read at EOF
+	if size < 512 {
+		size = 512 // if the file claims a small size, read at least 512 bytes
+	}
+	data := make([]byte, 0, size)
+	for {
+		n, err := osf.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return data, renamed(err, osf.Name(), display)
+		}
+		if len(data) >= cap(data) {
+			d := append(data[:cap(data)], 0)
+			data = d[:len(data)]
+		}
+	}
+}
+
+// writeFileIn is WriteFile, as os.WriteFile: one pass, no mapping.
+func writeFileIn(r *os.Root, name, display string, data []byte, perm fs.FileMode) error {
+	var st syscall.Stat_t
+	osf, err := openIn(r, name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, perm, &st)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: display, Err: err}
+	}
+	_, err = osf.Write(data)
+	if err1 := osf.Close(); err1 != nil && err == nil {
+		err = err1
+	}
+	return renamed(err, osf.Name(), display)
+}
+
+// readDirIn lists the directory name in r, unsorted, as os.Root's FS does
+// (a regular file fails as os's ReadDir on it does).
+func readDirIn(r *os.Root, name string) ([]fs.DirEntry, error) {
+	var st syscall.Stat_t
+	osf, err := openIn(r, name, unix.O_RDONLY, 0, &st)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return newFDFile(os.NewFile(uintptr(fd), name), name, st.Size, unix.O_RDONLY, true)
-	case unix.S_IFDIR:
-		// The *os.File's name ends in name's last element ("." for the
-		// root), which is what its Stat names.
-		return &dirFile{f: os.NewFile(uintptr(fd), root+"/"+name), name: name}, nil
-	}
-	unix.Close(fd)
-	return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+	defer osf.Close()
+	list, err := osf.ReadDir(-1)
+	return list, renamed(err, osf.Name(), name)
 }
 
-// dirFile is a directory opened through FS.Open.
-type dirFile struct {
-	f    *os.File
-	name string
-}
-
-var _ fs.ReadDirFile = (*dirFile)(nil)
-
-func (d *dirFile) Stat() (fs.FileInfo, error) {
-	fi, err := d.f.Stat()
-	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: d.name, Err: underlying(err)}
-	}
-	return fi, nil
-}
-
-func (d *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: syscall.EISDIR}
-}
-
-func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) { return d.f.ReadDir(n) }
-
-func (d *dirFile) Close() error { return d.f.Close() }
-
-// statAt is lstat of name under root.
-func statAt(root, name string) (fs.FileInfo, error) {
-	dirfd, base, done, err := walk(root, name)
-	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
-	}
-	defer done()
-	// O_PATH|O_NOFOLLOW opens a symbolic link itself, as lstat sees it, and
-	// needs no permission on the file. Package os makes the FileInfo, so
-	// that os.SameFile accepts it.
-	flags := unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	if name == "." {
-		flags &^= unix.O_NOFOLLOW // the root itself is trusted
-	}
-	fd, err := ignoringEINTR(func() (int, error) {
-		return unix.Openat(dirfd, base, flags, 0)
-	})
-	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), name)
-	fi, err := f.Stat()
-	f.Close()
-	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: underlying(err)}
-	}
-	return fi, nil
-}
-
-// readDirAt lists a directory under root, sorted by name.
-func readDirAt(root, name string) ([]fs.DirEntry, error) {
+// truncateIn is the package-level Truncate, as truncate(2): through an
+// O_WRONLY descriptor, which needs the same permission.
+func truncateIn(r *os.Root, name, display string, size int64) error {
 	var st syscall.Stat_t
-	fd, err := openRaw(root, name, unix.O_RDONLY|unix.O_DIRECTORY, 0, &st)
+	osf, err := openIn(r, name, unix.O_WRONLY, 0, &st)
+	if err == errNotRegular {
+		err = syscall.EINVAL // truncate(2) on a FIFO or a device
+	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return &fs.PathError{Op: "truncate", Path: display, Err: err}
 	}
-	full := root
-	if name != "." {
-		full = root + "/" + name
+	defer osf.Close()
+	if err := sysFtruncate(int(osf.Fd()), size); err != nil {
+		return &fs.PathError{Op: "truncate", Path: display, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), full)
-	defer f.Close()
-	list, err := f.ReadDir(-1)
-	slices.SortFunc(list, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	if err != nil {
-		return list, &fs.PathError{Op: "readdir", Path: name, Err: underlying(err)}
-	}
-	return list, nil
-}
-
-// removeAt removes a file (or an empty directory) under root, as os.Remove.
-func removeAt(root, name string) error {
-	dirfd, base, done, err := walk(root, name)
-	if err != nil {
-		return &fs.PathError{Op: "remove", Path: name, Err: err}
-	}
-	defer done()
-	e := unix.Unlinkat(dirfd, base, 0)
-	if e == nil {
-		return nil
-	}
-	e1 := unix.Unlinkat(dirfd, base, unix.AT_REMOVEDIR)
-	if e1 == nil {
-		return nil
-	}
-	if e1 != unix.ENOTDIR {
-		e = e1
-	}
-	return &fs.PathError{Op: "remove", Path: name, Err: e}
+	return nil
 }

@@ -4,9 +4,9 @@
 # duration), then turns every crasher into a `go test fuzz v1` seed under
 # testdata/fuzz/ so that plain `go test` replays it.
 #
-# TARGET is ops, names or segment: fuzz/TARGET holds the harness, which
+# TARGET is ops, names, segment or fs: fuzz/TARGET holds the harness, which
 # calls the same check (internal/fuzzcheck) as the native target FuzzOps,
-# FuzzNames or FuzzSegment in fuzz_test.go.
+# FuzzNames, FuzzSegment or FuzzFS in fuzz_test.go.
 #
 # go-fuzz-build needs github.com/dvyukov/go-fuzz/go-fuzz-dep in go.mod,
 # which `go mod tidy` drops: the script adds it for the build and puts
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 ops|names|segment [duration, default 10m]" >&2
+	echo "usage: $0 ops|names|segment|fs [duration, default 10m]" >&2
 	exit 2
 }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
@@ -32,6 +32,7 @@ case $target in
 ops) native=FuzzOps ;;
 names) native=FuzzNames ;;
 segment) native=FuzzSegment ;;
+fs) native=FuzzFS ;;
 *) usage ;;
 esac
 
@@ -75,8 +76,8 @@ rc=0
 trap 'echo "interrupted: stopping go-fuzz" >&2' INT
 timeout -s INT -k 30s "$duration" go-fuzz -bin "$work/$target.zip" -workdir "$work" -procs "${GOFUZZ_PROCS:-1}" || rc=$?
 trap 'exit 2' INT TERM
-# The ops and names harnesses keep their scratch files in one directory per
-# process, emptied after each input.
+# The ops, names and fs harnesses keep their scratch files in one directory
+# per process, emptied after each input.
 rm -rf "${TMPDIR:-/tmp}/shmfs-gofuzz-$target-"*
 case $rc in
 0 | 124 | 130) ;; # stopped by timeout (SIGINT)

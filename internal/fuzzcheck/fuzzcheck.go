@@ -9,9 +9,13 @@
 //
 //   - Ops: an operation sequence on a *shmfs.File and an *os.File opened
 //     the same way on the same content (shmfstest.Compare).
-//   - Names: a name given to an FS on a scratch directory and to the
-//     package-level functions, which must refuse it with fs.ErrInvalid or
-//     keep everything it creates inside the namespace.
+//   - Names: a name given to an FS on a scratch directory and to an
+//     os.Root on its twin, which must agree (the io/fs methods refusing what
+//     is not fs.ValidPath with fs.ErrInvalid) and keep everything inside the
+//     namespace, and to the package-level functions, which must refuse
+//     what is not a POSIX name with fs.ErrInvalid.
+//   - FSInput (FSRun): an operation sequence on an FS and on an os.Root over
+//     twin directories, compared call by call and tree by tree.
 //   - Segment: an operation sequence on a System V segment against Fixed,
 //     an in-memory model of a fixed-size file.
 package fuzzcheck

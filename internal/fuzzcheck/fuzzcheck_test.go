@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,32 +175,101 @@ func mustSnapshot(t *testing.T, root string) map[string]string {
 	return s
 }
 
-func TestLookup(t *testing.T) {
-	root := t.TempDir()
-	for _, e := range namesTree {
-		p := filepath.Join(root, e.path)
-		switch e.kind {
-		case "file":
-			os.WriteFile(p, []byte(e.arg), 0644)
-		case "dir":
-			os.Mkdir(p, 0755)
-		case "fifo":
-			mkfifo(p)
-		case "symlink":
-			os.Symlink(strings.Replace(e.arg, "ROOT", root, 1), p)
+// TestFSDiffSees checks that the FS differential sees a difference in a
+// tree, outside it, beside the twins, and in an error's class, type or
+// path.
+func TestFSDiffSees(t *testing.T) {
+	for _, c := range []struct {
+		what   string
+		change func(tw *fsTwin) error
+	}{
+		{"a new file in one twin", func(tw *fsTwin) error { return os.WriteFile(filepath.Join(tw.parents[0], "ns/new"), nil, 0644) }},
+		{"a mode", func(tw *fsTwin) error { return os.Chmod(filepath.Join(tw.parents[1], "ns/f"), 0600) }},
+		{"a link target", func(tw *fsTwin) error {
+			p := filepath.Join(tw.parents[0], "ns/l")
+			os.Remove(p)
+			return os.Symlink("f", p)
+		}},
+		{"contents", func(tw *fsTwin) error {
+			return os.WriteFile(filepath.Join(tw.parents[1], "ns/d/g"), []byte("changed"), 0644)
+		}},
+		{"outside", func(tw *fsTwin) error {
+			return os.WriteFile(filepath.Join(tw.parents[0], "outside"), []byte("changed"), 0644)
+		}},
+		{"beside the twins", func(tw *fsTwin) error { return os.WriteFile(filepath.Join(tw.container, "c"), nil, 0644) }},
+	} {
+		tw, err := newFSTwin(t.TempDir(), FSFixture, "ns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tw.compareTrees(); err != nil {
+			t.Errorf("fresh twins differ: %v", err)
+		}
+		if err := c.change(tw); err != nil {
+			t.Fatal(err)
+		}
+		if err := tw.compareTrees(); err == nil {
+			t.Errorf("%s: unseen", c.what)
+		}
+		if err := tw.cleanup(); err != nil {
+			t.Error(err)
 		}
 	}
-	ns := filepath.Join(root, "ns")
-	for name, want := range map[string]kind{
-		".": kindFullDir, "f": kindFile, "dir": kindFullDir, "empty": kindDir, "dir/f": kindFile,
-		"fifo": kindOther, "link": kindSymlink, "dlink": kindSymlink, "dangling": kindSymlink,
-		"new": kindMissing, "dir/new": kindMissing, "empty/new": kindMissing,
-		"nodir/new": kindBad, "dlink/outside": kindBad, "dir/up/outside": kindBad, "abs/g": kindBad,
-		"f/x": kindBad, "a\x00b": kindBad, strings.Repeat("n", 256): kindBad,
+	pe := func(path string, err error) error { return &fs.PathError{Op: "x", Path: path, Err: err} }
+	for _, c := range []struct{ got, want error }{
+		{pe("a", syscall.ENOENT), pe("a", syscall.EEXIST)},
+		{pe("a", syscall.ENOENT), nil},
+		{nil, pe("a", errEscapes())},
+		{pe("a", syscall.ENOENT), pe("b", syscall.ENOENT)},
+		{pe("a", syscall.ENOENT), &os.LinkError{Op: "x", Old: "a", New: "b", Err: syscall.ENOENT}},
+		{&os.LinkError{Op: "x", Old: "a", New: "c", Err: syscall.ENOENT}, &os.LinkError{Op: "x", Old: "a", New: "b", Err: syscall.ENOENT}},
+		{pe("a", errors.New("x")), pe("a", fs.ErrClosed)},
 	} {
-		if got, _ := lookup(ns, name); got != want {
-			t.Errorf("lookup(%q) = %v, want %v", name, got, want)
+		if err := same("call", c.got, c.want); err == nil {
+			t.Errorf("same(%v, %v) = nil", c.got, c.want)
 		}
+	}
+	if err := same("call", pe("a", syscall.ENOENT), pe("a", fs.ErrNotExist)); err == nil {
+		t.Errorf("an errno and its io/fs class are not the same class")
+	}
+	if err := same("call", pe("a", errors.New("x")), pe("a", errors.New("y"))); err != nil {
+		t.Errorf("two unclassed errors: %v", err)
+	}
+}
+
+func TestDecodeFS(t *testing.T) {
+	if ops := DecodeFS(nil, 10); len(ops) != 0 {
+		t.Errorf("DecodeFS(nil) = %v", ops)
+	}
+	ops := DecodeFS([]byte{byte(FSRename), 3, 0, 0xe3, 'a', '/', 'b', 0x3f, 2}, 10)
+	if len(ops) != 1 || ops[0].Kind != FSRename || ops[0].View != 3 || ops[0].Name != FSNames[0] || ops[0].Name2 != "a/b" ||
+		ops[0].Flag != os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_TRUNC|os.O_APPEND || ops[0].Perm != perms[2] {
+		t.Errorf("DecodeFS = %+v", ops)
+	}
+	if ops := DecodeFS(make([]byte, 6*20), 7); len(ops) != 7 {
+		t.Errorf("DecodeFS with max 7 gave %d ops", len(ops))
+	}
+	for _, c := range FSTable {
+		got := DecodeFS(EncodeFS(c.Ops), len(c.Ops)+1)
+		if len(got) != len(c.Ops) {
+			t.Fatalf("%s: %d ops decode from its %d", c.Name, len(got), len(c.Ops))
+		}
+		for i, op := range c.Ops {
+			g := got[i]
+			wantName2 := op.Name2
+			if len(wantName2) > 31 && !slices.Contains(FSNames, wantName2) {
+				wantName2 = FSNames[0]
+			}
+			if g.Kind != op.Kind || g.View != op.View || g.Name != op.Name || g.Name2 != wantName2 {
+				t.Errorf("%s op %d: %v encodes and decodes to %v", c.Name, i, op, g)
+			}
+			if op.Kind == FSOpenFile && g.Flag != op.Flag {
+				t.Errorf("%s op %d: flag %s decodes as %s", c.Name, i, ModeName(op.Flag), ModeName(g.Flag))
+			}
+		}
+	}
+	if err := FSInput("", "", make([]byte, MaxFSInput+1)); !errors.Is(err, ErrSkip) {
+		t.Errorf("FSInput of a too long input = %v, want ErrSkip", err)
 	}
 }
 

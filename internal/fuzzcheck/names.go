@@ -1,13 +1,10 @@
 package fuzzcheck
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,13 +33,12 @@ func NamesFlag(b byte) (flag int, writeFile, slash bool) {
 	return flag, b&0x40 != 0, b&0x80 != 0
 }
 
-// namesTree is the scratch tree each Names call builds: a namespace
-// directory ns beside files and directories that must not change, with
-// symbolic links inside ns that lead out of it, a FIFO that must not block
-// an open, and a dangling link that an O_CREATE must not follow.
-var namesTree = []struct {
-	path, kind, arg string
-}{
+// namesTree is the scratch tree each Names call builds (twice: one twin for
+// shmfs, one for os.Root): a namespace directory ns beside files and
+// directories that must not change, with symbolic links inside ns that lead
+// out of it, a FIFO that must not block an open, and a dangling link that
+// an O_CREATE must not follow out.
+var namesTree = []FixtureEntry{
 	{"outside", "file", "outside content"},
 	{"outdir", "dir", ""},
 	{"outdir/g", "file", "g content"},
@@ -55,8 +51,11 @@ var namesTree = []struct {
 	{"ns/link", "symlink", "../outside"},
 	{"ns/dlink", "symlink", ".."},
 	{"ns/dir/up", "symlink", "../.."},
+	{"ns/dir/in", "symlink", ".."},
+	{"ns/flink", "symlink", "dir/f"},
 	{"ns/abs", "symlink", "ROOT/outdir"},
 	{"ns/dangling", "symlink", "../created-through-a-link"},
+	{"ns/newlink", "symlink", "dir/created-through-a-link"},
 }
 
 // NamesInput runs one FuzzNames input: its first byte is the flag byte
@@ -68,19 +67,20 @@ func NamesInput(base string, data []byte) error {
 	return Names(base, data[0], string(data[1:]))
 }
 
-// Names runs one FuzzNames input. In a fresh tree under base it gives name
-// to Stat, ReadFile, ReadDir, Open, OpenFile (with the flag the input's
-// flag byte decodes to), WriteFile (if the flag byte says so) and Remove
-// of NewFS(tree/ns), and checks each result against what the tree holds
-// (as package os sees it through real directories only): a name that is
-// not fs.ValidPath is refused with an *fs.PathError wrapping fs.ErrInvalid;
-// a call succeeds exactly when the name leads, inside ns, to something it
-// can act on; nothing outside ns changes. Then it gives a unique prefix
-// plus name to the package-level OpenFile (O_RDWR|O_CREATE|O_EXCL), Stat
-// and Remove, which must refuse exactly the names that are not POSIX
-// shared-memory names with fs.ErrInvalid and create nothing else than
-// /dev/shm/prefix+name; and, if name itself is not a POSIX name, to Open
-// and Stat, which must refuse it. It removes the tree and every object it made.
+// Names runs one FuzzNames input. In twin trees under base (namesTree) it
+// gives name to Stat, ReadFile, ReadDir, Open, OpenFile (with the flag the
+// input's flag byte decodes to, then a write), WriteFile (if the flag byte
+// says so) and Remove of NewFS(twin/ns), and the same calls to an os.Root
+// on the other twin's ns, and compares them as FSRun does: a name that is
+// not fs.ValidPath is refused by the io/fs methods with an *fs.PathError
+// wrapping fs.ErrInvalid; every other result, error class and error path is
+// os.Root's (FIFOs refused without blocking); the trees stay twins and
+// nothing outside ns changes. Then it gives a unique prefix plus name to the
+// package-level OpenFile (O_RDWR|O_CREATE|O_EXCL), Stat and Remove, which
+// must refuse exactly the names that are not POSIX shared-memory names
+// with fs.ErrInvalid and create nothing else than /dev/shm/prefix+name;
+// and, if name itself is not a POSIX name, to Open and Stat, which must
+// refuse it. It removes the trees and every object it made.
 func Names(base string, flagByte byte, name string) (err error) {
 	if len(name) > MaxName {
 		return skipf("%d-byte name, more than %d", len(name), MaxName)
@@ -97,290 +97,19 @@ func Names(base string, flagByte byte, name string) (err error) {
 	return posixNames(name, slash)
 }
 
-func fsNames(base, name string, flag int, writeFile bool) (err error) {
-	root, err := os.MkdirTemp(base, "names-")
-	if err != nil {
-		return skipf("%v", err)
+func fsNames(base, name string, flag int, writeFile bool) error {
+	ops := []FSOp{
+		{Kind: FSStat, Name: name},
+		{Kind: FSReadFile, Name: name},
+		{Kind: FSReadDir, Name: name},
+		{Kind: FSOpen, Name: name, N: -1},
+		{Kind: FSOpenFile, Name: name, Flag: flag, Perm: 0600, Data: []byte("fuzz"), N: 2},
 	}
-	defer func() {
-		if e := os.RemoveAll(root); e != nil && err == nil {
-			err = fmt.Errorf("cleanup: %v", e)
-		}
-		if err == nil {
-			err = onlyEntry(base, filepath.Base(root), "nothing may appear beside the tree")
-		}
-	}()
-	for _, e := range namesTree {
-		p := filepath.Join(root, e.path)
-		switch e.kind {
-		case "file":
-			err = os.WriteFile(p, []byte(e.arg), 0644)
-		case "dir":
-			err = os.Mkdir(p, 0755)
-		case "fifo":
-			if err = mkfifo(p); errors.Is(err, errors.ErrUnsupported) {
-				err = nil
-			}
-		case "symlink":
-			err = os.Symlink(strings.Replace(e.arg, "ROOT", root, 1), p)
-		}
-		if err != nil {
-			return skipf("setup: %v", err)
-		}
-	}
-	before, err := snapshot(root)
-	if err != nil {
-		return skipf("setup: %v", err)
-	}
-
-	ns := filepath.Join(root, "ns")
-	if err := fsCalls(shmfs.NewFS(ns), ns, name, flag, writeFile); err != nil {
-		return err
-	}
-
-	after, err := snapshot(root)
-	if err != nil {
-		return err
-	}
-	if d := diffSnapshots(before, after); d != "" {
-		return fmt.Errorf("outside the namespace: %s", d)
-	}
-	return nil
-}
-
-// fsCalls makes the FS calls and checks each against lookup.
-func fsCalls(fsys *shmfs.FS, ns, name string, flag int, writeFile bool) error {
-	valid := fs.ValidPath(name)
-	// invalid checks a call on a name that is not fs.ValidPath.
-	invalid := func(call string, err error) error {
-		var pe *fs.PathError
-		if !errors.As(err, &pe) || !errors.Is(err, fs.ErrInvalid) {
-			return fmt.Errorf("%s of an invalid path: %v, want an *fs.PathError wrapping fs.ErrInvalid", call, err)
-		}
-		return nil
-	}
-	// agree checks a call on a valid name: it succeeds exactly when ok.
-	agree := func(call string, err error, ok bool, what kind) error {
-		if (err == nil) != ok {
-			if ok {
-				return fmt.Errorf("%s of %v: %v, want success", call, what, err)
-			}
-			return fmt.Errorf("%s of %v succeeded, want an error", call, what)
-		}
-		if err != nil {
-			var pe *fs.PathError
-			if !errors.As(err, &pe) {
-				return fmt.Errorf("%s of %v: %v is a %T, want an *fs.PathError", call, what, err, err)
-			}
-		}
-		return nil
-	}
-
-	// Stat.
-	k, li := lookup(ns, name)
-	fi, err := fsys.Stat(name)
-	if !valid {
-		if err := invalid("Stat", err); err != nil {
-			return err
-		}
-	} else {
-		if err := agree("Stat", err, k.exists(), k); err != nil {
-			return err
-		}
-		if err == nil {
-			if fi.Mode().Type() != li.Mode().Type() || (k == kindFile && fi.Size() != li.Size()) {
-				return fmt.Errorf("Stat = %v, os.Lstat = %v", fs.FormatFileInfo(fi), fs.FormatFileInfo(li))
-			}
-			if want := path.Base(name); fi.Name() != want {
-				return fmt.Errorf("Stat().Name() = %q, want %q", fi.Name(), want)
-			}
-		}
-	}
-
-	// ReadFile.
-	data, err := fsys.ReadFile(name)
-	if !valid {
-		if err := invalid("ReadFile", err); err != nil {
-			return err
-		}
-	} else {
-		if err := agree("ReadFile", err, k == kindFile, k); err != nil {
-			return err
-		}
-		if err == nil {
-			want, _ := os.ReadFile(filepath.Join(ns, name))
-			if !bytes.Equal(data, want) {
-				return fmt.Errorf("ReadFile = %q, want %q", data, want)
-			}
-		}
-	}
-
-	// ReadDir.
-	ents, err := fsys.ReadDir(name)
-	if !valid {
-		if err := invalid("ReadDir", err); err != nil {
-			return err
-		}
-	} else {
-		if err := agree("ReadDir", err, k.isDir(), k); err != nil {
-			return err
-		}
-		if err == nil {
-			want, _ := os.ReadDir(filepath.Join(ns, name))
-			if g, w := entryNames(ents), entryNames(want); !slices.Equal(g, w) {
-				return fmt.Errorf("ReadDir = %q, want %q", g, w)
-			}
-		}
-	}
-
-	// Open (fs.FS).
-	of, err := fsys.Open(name)
-	if of != nil {
-		of.Close()
-	}
-	if !valid {
-		if err := invalid("Open", err); err != nil {
-			return err
-		}
-	} else if err := agree("Open", err, k == kindFile || k.isDir(), k); err != nil {
-		return err
-	}
-
-	// OpenFile. The name "." is the namespace itself: refused.
-	f, err := fsys.OpenFile(name, flag, 0600)
-	if f != nil {
-		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
-			if _, werr := f.Write([]byte("fuzz")); werr != nil {
-				f.Close()
-				return fmt.Errorf("Write after OpenFile of %v: %v", k, werr)
-			}
-		}
-		if cerr := f.Close(); cerr != nil {
-			return fmt.Errorf("Close after OpenFile of %v: %v", k, cerr)
-		}
-	}
-	if !valid {
-		if err := invalid("OpenFile", err); err != nil {
-			return err
-		}
-	} else {
-		ok := (k == kindFile && flag&(os.O_CREATE|os.O_EXCL) != os.O_CREATE|os.O_EXCL) ||
-			(k == kindMissing && flag&os.O_CREATE != 0)
-		if err := agree("OpenFile", err, ok, k); err != nil {
-			return err
-		}
-		if err == nil {
-			if k2, _ := lookup(ns, name); k2 != kindFile {
-				return fmt.Errorf("after OpenFile of %v, os sees %v", k, k2)
-			}
-		}
-	}
-
-	// WriteFile.
 	if writeFile {
-		k, _ := lookup(ns, name)
-		err := fsys.WriteFile(name, []byte("written"), 0600)
-		if !valid {
-			if err := invalid("WriteFile", err); err != nil {
-				return err
-			}
-		} else {
-			if err := agree("WriteFile", err, k == kindFile || k == kindMissing, k); err != nil {
-				return err
-			}
-			if err == nil {
-				if b, _ := os.ReadFile(filepath.Join(ns, name)); string(b) != "written" {
-					return fmt.Errorf("after WriteFile of %v, os reads %q", k, b)
-				}
-			}
-		}
+		ops = append(ops, FSOp{Kind: FSWriteFile, Name: name, Data: []byte("written"), Perm: 0600})
 	}
-
-	// Remove.
-	k, _ = lookup(ns, name)
-	err = fsys.Remove(name)
-	if !valid {
-		return invalid("Remove", err)
-	}
-	ok := k.exists() && k != kindFullDir && name != "."
-	if err := agree("Remove", err, ok, k); err != nil {
-		return err
-	}
-	if err == nil {
-		if k2, _ := lookup(ns, name); k2 != kindMissing {
-			return fmt.Errorf("after Remove of %v, os sees %v", k, k2)
-		}
-	}
-	return nil
-}
-
-// kind is what a name leads to inside a namespace.
-type kind int
-
-const (
-	kindBad     kind = iota // no way there through real directories, or a name the system refuses
-	kindMissing             // nothing, in a directory that exists
-	kindFile
-	kindDir // an empty directory
-	kindFullDir
-	kindSymlink
-	kindOther // a FIFO
-)
-
-func (k kind) String() string {
-	return [...]string{"an unreachable name", "a missing file", "a file", "an empty directory", "a directory", "a symbolic link", "a FIFO"}[k]
-}
-
-func (k kind) exists() bool { return k >= kindFile }
-
-func (k kind) isDir() bool { return k == kindDir || k == kindFullDir }
-
-// lookup is what name (fs.ValidPath) leads to under ns when no symbolic
-// link is followed: every element but the last must be a real directory.
-func lookup(ns, name string) (kind, fs.FileInfo) {
-	if strings.Contains(name, "\x00") {
-		return kindBad, nil
-	}
-	if name == "." {
-		fi, err := os.Lstat(ns)
-		if err != nil {
-			return kindBad, nil
-		}
-		return dirKind(ns), fi
-	}
-	elems := strings.Split(name, "/")
-	p := ns
-	for _, e := range elems[:len(elems)-1] {
-		p = filepath.Join(p, e)
-		fi, err := os.Lstat(p)
-		if err != nil || !fi.IsDir() {
-			return kindBad, nil
-		}
-	}
-	p = filepath.Join(p, elems[len(elems)-1])
-	fi, err := os.Lstat(p)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return kindMissing, nil
-	case err != nil:
-		return kindBad, nil // ENAMETOOLONG, say
-	}
-	switch fi.Mode().Type() {
-	case 0:
-		return kindFile, fi
-	case fs.ModeDir:
-		return dirKind(p), fi
-	case fs.ModeSymlink:
-		return kindSymlink, fi
-	}
-	return kindOther, fi
-}
-
-func dirKind(p string) kind {
-	if ents, _ := os.ReadDir(p); len(ents) > 0 {
-		return kindFullDir
-	}
-	return kindDir
+	ops = append(ops, FSOp{Kind: FSRemove, Name: name})
+	return fsRunFixture(base, namesTree, "ns", ops, 1)
 }
 
 func entryNames(ents []fs.DirEntry) []string {
@@ -389,43 +118,6 @@ func entryNames(ents []fs.DirEntry) []string {
 		s = append(s, e.Name()+" "+e.Type().String())
 	}
 	return s
-}
-
-// snapshot describes everything under root outside root/ns: type, mode,
-// size and a hash of a file's bytes or a link's target.
-func snapshot(root string) (map[string]string, error) {
-	snap := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == "ns" {
-			return filepath.SkipDir
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		desc := fmt.Sprintf("%v size=%d", fi.Mode(), fi.Size())
-		switch fi.Mode().Type() {
-		case 0:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			desc += fmt.Sprintf(" sha256=%x", sha256.Sum256(b))
-		case fs.ModeSymlink:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			desc += " -> " + t
-		}
-		snap[rel] = desc
-		return nil
-	})
-	return snap, err
 }
 
 func diffSnapshots(before, after map[string]string) string {
@@ -444,20 +136,6 @@ func diffSnapshots(before, after map[string]string) string {
 	}
 	slices.Sort(d)
 	return strings.Join(d, "; ")
-}
-
-// onlyEntry checks that dir holds nothing but want (or nothing).
-func onlyEntry(dir, want, why string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if e.Name() != want {
-			return fmt.Errorf("%s appeared in %s: %s", e.Name(), dir, why)
-		}
-	}
-	return nil
 }
 
 // posixValid is the contract's rule for a POSIX shared-memory name: one

@@ -2,7 +2,11 @@
 
 package fuzzcheck
 
-import "syscall"
+import (
+	"fmt"
+	"io/fs"
+	"syscall"
+)
 
 func mkfifo(path string) error { return syscall.Mkfifo(path, 0644) }
 
@@ -13,4 +17,15 @@ func dup(fd uintptr) (uintptr, error) {
 	}
 	syscall.CloseOnExec(nfd)
 	return uintptr(nfd), nil
+}
+
+// oNonblock is O_NONBLOCK, for the FS oracle's opens.
+const oNonblock = syscall.O_NONBLOCK
+
+// owner is a FileInfo's uid and gid, for the FS tree comparisons.
+func owner(fi fs.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("uid=%d gid=%d", st.Uid, st.Gid)
+	}
+	return ""
 }
