@@ -55,23 +55,18 @@ func (f *File) dirSeek(offset int64, whence int) (int64, error) {
 	return ret, f.dirErr(err)
 }
 
-// withOSFile calls fn with the *os.File on f's descriptor, with the
-// mapping's lock held shared (so Close waits for fn). closed is the error
-// a closed File returns; a System V segment (no descriptor) returns errSegmentNoFD.
+// withOSFile calls fn with the *os.File on f's descriptor. closed is the
+// error a closed File returns; a System V segment (no descriptor) returns
+// errSegmentNoFD. A Close that races fn is the *os.File's to handle: its
+// descriptor stays open until fn's call on it returns.
 func (f *File) withOSFile(closed error, fn func(osf *os.File) error) error {
-	if f.closed.Load() {
+	if f.closed.Load() || f.m.isClosed() {
 		return closed
 	}
-	m := f.m
-	if m.fd < 0 {
+	if _, ok := f.m.segment(); ok {
 		return errSegmentNoFD
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return closed
-	}
-	return fn(m.osFile(f.name))
+	return fn(f.m.osFile(f.name))
 }
 
 // listClosed is the error os's ReadDir, Readdir and Readdirnames return

@@ -8,40 +8,33 @@ import (
 
 // chdir is File.Chdir's system half.
 func (f *File) chdir() error {
-	m := f.m
-	if m.fd < 0 {
+	if _, ok := f.m.segment(); ok {
 		return errSegmentNoFD
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return fs.ErrClosed
-	}
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fchdir(m.fd) })
-	return err
+	return f.m.withFD(func(fd int) error {
+		return ignoringEINTR0(func() error { return unix.Fchdir(fd) })
+	})
 }
 
 // chown is File.Chown's system half.
 func (f *File) chown(uid, gid int) error {
-	m := f.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
+	if f.m.isClosed() {
 		return fs.ErrClosed
 	}
-	if m.shmid >= 0 {
+	if id, ok := f.m.segment(); ok {
 		// IPC_SET of the owner (the creator stays who it was).
 		var d unix.SysvShmDesc
-		if _, err := unix.SysvShmCtl(m.shmid, unix.IPC_STAT, &d); err != nil {
+		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &d); err != nil {
 			return err
 		}
 		setID(&d.Perm.Uid, uid)
 		setID(&d.Perm.Gid, gid)
-		_, err := unix.SysvShmCtl(m.shmid, unix.IPC_SET, &d)
+		_, err := unix.SysvShmCtl(id, unix.IPC_SET, &d)
 		return err
 	}
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fchown(m.fd, uid, gid) })
-	return err
+	return f.m.withFD(func(fd int) error {
+		return ignoringEINTR0(func() error { return unix.Fchown(fd, uid, gid) })
+	})
 }
 
 // setID sets an ipc_perm owner field (uint16 or uint32 with the system),
