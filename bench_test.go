@@ -1,3 +1,5 @@
+//go:build linux
+
 package shmfs_test
 
 // Benchmarks of shmfs side by side with *os.File on the same object, and
