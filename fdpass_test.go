@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func mfSocketpair(t testing.TB, typ int) (*net.UnixConn, *net.UnixConn) {
 			t.Fatal(err)
 		}
 		conns[i] = c.(*net.UnixConn)
+		conns[i].SetDeadline(time.Now().Add(20 * time.Second)) // a receiver waiting for bytes that never come fails
 		t.Cleanup(func() { c.Close() })
 	}
 	return conns[0], conns[1]
@@ -207,29 +209,173 @@ func TestSendReceiveErrors(t *testing.T) {
 	a.WriteMsgUnix([]byte{0, 1, 'p'}, unix.UnixRights(int(r3.Fd())), nil)
 	r3.Close()
 	_, err = shmfs.ReceiveFile(b)
-	t.Logf("ReceiveFile of a pipe: %v", err)
-	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("ReceiveFile of a pipe = %v", err)
-	}
+	mfWantErr(t, "ReceiveFile of a pipe", err, "open", shmfs.ErrNotRegular)
 	if !mfPipeClosed(w3) {
 		t.Errorf("ReceiveFile kept the pipe it refused")
 	}
 
-	// A descriptor with a frame that does not parse: refused, and closed.
+	// The same with a payload that is not SendFile's header.
 	r4, w4, _ := os.Pipe()
 	defer w4.Close()
 	a.WriteMsgUnix([]byte{9}, unix.UnixRights(int(r4.Fd())), nil)
 	r4.Close()
 	_, err = shmfs.ReceiveFile(b)
-	t.Logf("ReceiveFile of a malformed message: %v", err)
-	if err == nil {
-		t.Errorf("ReceiveFile of a malformed message succeeded")
+	mfWantErr(t, "ReceiveFile of a pipe with a one-byte payload", err, "open", shmfs.ErrNotRegular)
+	if !mfPipeClosed(w4) {
+		t.Errorf("ReceiveFile kept the pipe it refused")
 	}
 
 	// The peer hangs up.
 	a.Close()
 	if _, err := shmfs.ReceiveFile(b); err != io.EOF {
 		t.Errorf("ReceiveFile after the peer closed = %v, want io.EOF", err)
+	}
+}
+
+// TestReceiveForeign: ReceiveFile takes any message with exactly one
+// descriptor, as other programs send it (Python's
+// socket.send_fds(s, [b"x"], [fd]), C's sendmsg with one SCM_RIGHTS): a
+// payload that is not exactly SendFile's header is no name, and the File is
+// named as the kernel names the descriptor.
+func TestReceiveForeign(t *testing.T) {
+	s := scratch(t, "")
+	objName := s.Name("foreign")
+	obj, err := shmfs.Create("/" + objName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	obj.WriteString("sent by another program")
+	kernelName := "/dev/shm/" + objName // readlink /proc/self/fd/N
+
+	long := bytes.Repeat([]byte("p"), 5000) // more than ReceiveFile reads
+	for _, typ := range []struct {
+		name string
+		typ  int
+	}{{"stream", unix.SOCK_STREAM}, {"dgram", unix.SOCK_DGRAM}, {"seqpacket", unix.SOCK_SEQPACKET}} {
+		for _, c := range []struct {
+			name    string
+			payload []byte
+			want    string // the received Name
+			rest    int    // payload bytes left in a stream socket
+		}{
+			{"one byte (send_fds)", []byte("x"), kernelName, 0},
+			{"one zero byte", []byte{0}, kernelName, 0},
+			{"little-endian int", []byte{1, 0, 0, 0}, kernelName, 0},
+			{"header longer than the payload", []byte{0, 5, 'a', 'b', 'c'}, kernelName, 0},
+			{"payload longer than the header", []byte{0, 2, 'o', 'k', '!'}, kernelName, 0},
+			{"text", []byte("hello"), kernelName, 0},
+			{"empty name", []byte{0, 0}, kernelName, 0},
+			{"SendFile's header", []byte{0, 3, 'a', 'b', 'c'}, "abc", 0},
+			{"5000 bytes", long, kernelName, len(long) - 4098},
+		} {
+			t.Run(typ.name+"/"+c.name, func(t *testing.T) {
+				a, b := mfSocketpair(t, typ.typ)
+				// A duplicate, sent with unix.UnixRights as
+				// socket.send_fds would send it.
+				fd, err := unix.FcntlInt(obj.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, oobn, err := a.WriteMsgUnix(c.payload, unix.UnixRights(fd), nil)
+				unix.Close(fd)
+				if err != nil || n != len(c.payload) || oobn == 0 {
+					t.Fatalf("WriteMsgUnix: %d, %d, %v", n, oobn, err)
+				}
+				// SendFile's own message right behind it must
+				// arrive intact: ReceiveFile read no byte of it.
+				follow := mfNew(t, "follows")
+				follow.WriteString("second")
+				if err := shmfs.SendFile(a, follow); err != nil {
+					t.Fatal(err)
+				}
+
+				g, err := shmfs.ReceiveFile(b)
+				if err != nil {
+					t.Fatalf("ReceiveFile of %q (%d bytes): %v", c.payload[:min(len(c.payload), 8)], len(c.payload), err)
+				}
+				defer g.Close()
+				if g.Name() != c.want {
+					t.Errorf("received Name %q, want %q", g.Name(), c.want)
+				}
+				if got := mfRead(t, g); got != "sent by another program" {
+					t.Errorf("received File reads %q", got)
+				}
+				if typ.typ == unix.SOCK_STREAM && c.rest > 0 {
+					rest := make([]byte, c.rest)
+					if _, err := io.ReadFull(b, rest); err != nil || !bytes.Equal(rest, long[len(long)-c.rest:]) {
+						t.Fatalf("the rest of the payload: %v", err)
+					}
+				}
+				h, err := shmfs.ReceiveFile(b)
+				if err != nil {
+					t.Fatalf("SendFile's message after it: %v", err)
+				}
+				defer h.Close()
+				if h.Name() != "follows" || mfRead(t, h) != "second" {
+					t.Errorf("SendFile's message after it arrived as %q holding %q", h.Name(), mfRead(t, h))
+				}
+			})
+		}
+	}
+
+	// A memory file sent without a name is named as /proc shows it.
+	a, b := mfSocketpair(t, unix.SOCK_SEQPACKET)
+	m := mfNew(t, "frame")
+	m.WriteString("memfd")
+	if _, _, err := a.WriteMsgUnix([]byte("x"), unix.UnixRights(int(m.Fd())), nil); err != nil {
+		t.Fatal(err)
+	}
+	g, err := shmfs.ReceiveFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Name() != "/memfd:frame (deleted)" || mfRead(t, g) != "memfd" {
+		t.Errorf("a memory file sent without a name arrived as %q holding %q", g.Name(), mfRead(t, g))
+	}
+}
+
+// TestSendReceiveLongestName: SendFile's longest name (4096 bytes, with
+// its header 4098 bytes) arrives whole in one ReceiveFile, on every socket
+// type, and one byte more is refused by SendFile.
+func TestSendReceiveLongestName(t *testing.T) {
+	for _, typ := range []int{unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET} {
+		a, b := mfSocketpair(t, typ)
+		m := mfNew(t, "longest")
+		m.WriteString("long")
+		name := strings.Repeat("n", 4096)
+		fd, err := unix.FcntlInt(m.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := shmfs.NewFile(uintptr(fd), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := shmfs.SendFile(a, f); err != nil {
+			t.Fatal(err)
+		}
+		g, err := shmfs.ReceiveFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Name() != name || mfRead(t, g) != "long" {
+			t.Errorf("socket type %d: received a name of %d bytes holding %q", typ, len(g.Name()), mfRead(t, g))
+		}
+		g.Close()
+
+		fd, err = unix.FcntlInt(m.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f2, err := shmfs.NewFile(uintptr(fd), name+"n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f2.Close()
+		mfWantErr(t, "SendFile of a 4097-byte name", shmfs.SendFile(a, f2), "send", syscall.ENAMETOOLONG)
 	}
 }
 
