@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -376,6 +377,84 @@ func TestSendReceiveLongestName(t *testing.T) {
 		}
 		defer f2.Close()
 		mfWantErr(t, "SendFile of a 4097-byte name", shmfs.SendFile(a, f2), "send", syscall.ENAMETOOLONG)
+	}
+}
+
+// pythonPeer is a Python program that speaks SendFile's format as the
+// README describes it: it receives a descriptor with socket.recv_fds, takes
+// the name from the two-byte big-endian length and the bytes after it,
+// checks the content, writes after it, and sends back a memory file of its
+// own with socket.send_fds(s, [b"x"], [fd]), the common convention.
+const pythonPeer = `
+import os, socket, sys
+s = socket.socket(fileno=3)
+msg, fds, flags, addr = socket.recv_fds(s, 2 + 4096, 1)
+assert len(fds) == 1, fds
+n = int.from_bytes(msg[:2], "big")
+assert len(msg) == 2 + n, msg
+name = msg[2:].decode()
+fd = fds[0]
+got = os.pread(fd, 100, 0)
+assert got == sys.argv[1].encode(), got
+os.pwrite(fd, b" and Python's reply", len(got))
+os.close(fd)
+m = os.memfd_create("from-python")
+os.write(m, ("python got " + name).encode())
+socket.send_fds(s, [b"x"], [m])
+`
+
+// TestPythonPeer: a Python peer receives what SendFile sends and sends a
+// descriptor back the way Python programs do (skipped without Python 3.9,
+// which has socket.send_fds and recv_fds).
+func TestPythonPeer(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	if err := exec.Command(python, "-c", "import socket, sys; sys.exit(not hasattr(socket, 'send_fds'))").Run(); err != nil {
+		t.Skipf("python3 has no socket.send_fds (Python 3.9): %v", err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := os.NewFile(uintptr(fds[0]), "go"), os.NewFile(uintptr(fds[1]), "python")
+	cmd := exec.Command(python, "-c", pythonPeer, "from Go")
+	cmd.ExtraFiles = []*os.File{theirs}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	theirs.Close()
+	c, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := c.(*net.UnixConn)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+
+	f := mfNew(t, "to-python")
+	f.WriteString("from Go")
+	if err := shmfs.SendFile(conn, f); err != nil {
+		t.Fatal(err)
+	}
+	g, err := shmfs.ReceiveFile(conn)
+	if err != nil {
+		cmd.Wait()
+		t.Fatalf("ReceiveFile from Python: %v\n%s", err, stderr.String())
+	}
+	defer g.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	if got := mfRead(t, f); got != "from Go and Python's reply" {
+		t.Errorf("after Python wrote: %q", got)
+	}
+	if g.Name() != "/memfd:from-python (deleted)" || mfRead(t, g) != "python got to-python" {
+		t.Errorf("Python's file arrived as %q holding %q", g.Name(), mfRead(t, g))
 	}
 }
 
