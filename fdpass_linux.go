@@ -14,7 +14,7 @@ import (
 
 // maxPassedName bounds the name SendFile sends with a descriptor (PATH_MAX).
 // The format, which other languages can speak, is in receiveFile's comment
-// and the README ("Passing descriptors").
+// and the README ("The descriptor-passing format").
 const maxPassedName = 4096
 
 // maxPassedFDs is how many descriptors ReceiveFile makes room for in one
