@@ -14,15 +14,25 @@ import (
 // process (shmfstest.Command(name, args...)), all of them registered here;
 // each body sits beside the tests that start it.
 var children = map[string]func(args []string) error{
-	"writer":         childWriter,        // crossproc_test.go
-	"grower":         childGrower,        // crossproc_test.go
-	"reader":         childReader,        // crossproc_test.go (private_test.go too)
-	"memfd-echo":     childMemfdEcho,     // fdpass_test.go
-	"memfd-attack":   childMemfdAttack,   // memfd_test.go
-	"memfd-truncate": childMemfdTruncate, // memfd_test.go
-	"memfd-hold":     childMemfdHold,     // memfd_test.go
-	"sysv-peer":      childSysvPeer,      // sysv_test.go
-	"sysv-perm":      childSysvPerm,      // sysv_test.go
+	"writer":              childWriter,            // crossproc_test.go
+	"grower":              childGrower,            // crossproc_test.go
+	"reader":              childReader,            // crossproc_test.go (private_test.go too)
+	"memfd-echo":          childMemfdEcho,         // fdpass_test.go
+	"memfd-attack":        childMemfdAttack,       // memfd_test.go
+	"memfd-truncate":      childMemfdTruncate,     // memfd_test.go
+	"memfd-hold":          childMemfdHold,         // memfd_test.go
+	"sysv-peer":           childSysvPeer,          // sysv_test.go
+	"sysv-perm":           childSysvPerm,          // sysv_test.go
+	"core-truncate":       childCoreTruncate,      // core_test.go (copy_test.go, view_test.go, coord_test.go too)
+	"core-peer":           childCorePeer,          // core_test.go
+	"core-rlimit-grow":    childCoreRlimitGrow,    // core_test.go
+	"core-segment-noroom": childCoreSegmentNoroom, // core_test.go
+	"coord-lock-hold":     childCoordLockHold,     // coord_test.go
+	"coord-add":           childCoordAdd,          // coord_test.go
+	"ring-produce":        childRingProduce,       // coord_test.go
+	"coord-wake":          childCoordWake,         // coord_test.go
+	"bench-pong":          childBenchPong,         // bench_coord_test.go
+	"bench-echo":          childBenchEcho,         // bench_coord_test.go
 }
 
 func TestMain(m *testing.M) {
