@@ -27,46 +27,45 @@ const (
 	pongSleeping = 192
 )
 
-func init() {
-	// bench-pong NAME SPIN: answer each ping with the same number, until
-	// the ping is 0xffffffff.
-	children["bench-pong"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+// childBenchPong is the child bench-pong NAME SPIN: answer each ping with
+// the same number, until the ping is 0xffffffff.
+func childBenchPong(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	spin := args[1] == "spin"
+	var last uint32
+	for {
+		v, err := awaitChange(f, pingWord, pingSleeping, last, spin)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		spin := args[1] == "spin"
-		var last uint32
-		for {
-			v, err := awaitChange(f, pingWord, pingSleeping, last, spin)
-			if err != nil {
-				return err
-			}
-			if v == ^uint32(0) {
-				return nil
-			}
-			last = v
-			if err := publish(f, pongWord, pongSleeping, v); err != nil {
-				return err
-			}
+		if v == ^uint32(0) {
+			return nil
+		}
+		last = v
+		if err := publish(f, pongWord, pongSleeping, v); err != nil {
+			return err
 		}
 	}
-	// bench-echo: echo one byte at a time from fd 3 back to fd 4 (a
-	// socketpair end, or two pipe ends), until EOF.
-	children["bench-echo"] = func(args []string) error {
-		in, out := os.NewFile(3, "in"), os.NewFile(4, "out")
-		b := make([]byte, 1)
-		for {
-			if _, err := in.Read(b); err != nil {
-				if err == io.EOF {
-					return nil
-				}
-				return err
+}
+
+// childBenchEcho is the child bench-echo: echo one byte at a time from fd 3
+// back to fd 4 (a socketpair end, or two pipe ends), until EOF.
+func childBenchEcho(args []string) error {
+	in, out := os.NewFile(3, "in"), os.NewFile(4, "out")
+	b := make([]byte, 1)
+	for {
+		if _, err := in.Read(b); err != nil {
+			if err == io.EOF {
+				return nil
 			}
-			if _, err := out.Write(b); err != nil {
-				return err
-			}
+			return err
+		}
+		if _, err := out.Write(b); err != nil {
+			return err
 		}
 	}
 }

@@ -21,83 +21,86 @@ import (
 	"github.com/shmfs/shmfs/testing/shmfstest"
 )
 
-func init() {
-	// coord-lock-hold NAME KIND: lock the object NAME (KIND "w" Lock, "r"
-	// RLock), say "locked" on stdout, and hold the lock until stdin ends.
-	children["coord-lock-hold"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if args[1] == "r" {
-			err = f.RLock()
-		} else {
-			err = f.Lock()
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Println("locked")
-		io.Copy(io.Discard, os.Stdin)
-		return nil
+// childCoordLockHold is the child coord-lock-hold NAME KIND: lock the object
+// NAME (KIND "w" Lock, "r" RLock), say "locked" on stdout, and hold the lock
+// until stdin ends.
+func childCoordLockHold(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
+		return err
 	}
-	// coord-add NAME N: add 1 to the 64-bit word at 0 and to the 32-bit
-	// word at 8, N times each.
-	children["coord-add"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		n, _ := strconv.Atoi(args[1])
-		for range n {
-			if _, err := f.AddUint64(0, 1); err != nil {
-				return err
-			}
-			if _, err := f.AddUint32(8, 1); err != nil {
-				return err
-			}
-		}
-		return nil
+	defer f.Close()
+	if args[1] == "r" {
+		err = f.RLock()
+	} else {
+		err = f.Lock()
 	}
-	// ring-produce NAME N: put N messages into the ring of example_ring_test.go.
-	children["ring-produce"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		n, _ := strconv.Atoi(args[1])
-		for i := range n {
-			if err := ringPut(f, fmt.Appendf(nil, "message %d from %d", i, os.Getpid())); err != nil {
-				return err
-			}
-		}
-		return ringPut(f, []byte("done"))
+	if err != nil {
+		return err
 	}
-	// coord-wake NAME OFF: store 1 at the 32-bit word OFF and Wake it,
-	// until one waiter was woken.
-	children["coord-wake"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		off, _ := strconv.ParseInt(args[1], 10, 64)
-		if err := f.StoreUint32(off, 1); err != nil {
-			return err
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			n, err := f.Wake(off, 1)
-			if err != nil || n == 1 {
-				return err
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return errors.New("no waiter to wake")
+	fmt.Println("locked")
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// childCoordAdd is the child coord-add NAME N: add 1 to the 64-bit word at 0
+// and to the 32-bit word at 8, N times each.
+func childCoordAdd(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
+		return err
 	}
+	defer f.Close()
+	n, _ := strconv.Atoi(args[1])
+	for range n {
+		if _, err := f.AddUint64(0, 1); err != nil {
+			return err
+		}
+		if _, err := f.AddUint32(8, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// childRingProduce is the child ring-produce NAME N: put N messages into the
+// ring of example_ring_test.go.
+func childRingProduce(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	n, _ := strconv.Atoi(args[1])
+	for i := range n {
+		if err := ringPut(f, fmt.Appendf(nil, "message %d from %d", i, os.Getpid())); err != nil {
+			return err
+		}
+	}
+	return ringPut(f, []byte("done"))
+}
+
+// childCoordWake is the child coord-wake NAME OFF: store 1 at the 32-bit
+// word OFF and Wake it, until one waiter was woken.
+func childCoordWake(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	off, _ := strconv.ParseInt(args[1], 10, 64)
+	if err := f.StoreUint32(off, 1); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := f.Wake(off, 1)
+		if err != nil || n == 1 {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return errors.New("no waiter to wake")
 }
 
 func coordFile(t *testing.T, size int64) (*shmfs.File, string, string) {

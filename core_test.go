@@ -28,104 +28,108 @@ import (
 // Tests of the mapping core: the defects found under stress, and the
 // rules of its concurrency design (mmap.go's opening comment).
 
-func init() {
-	// truncate PATH SIZE: a peer process changes the object's size.
-	children["core-truncate"] = func(args []string) error {
-		size, err := strconv.ParseInt(args[1], 10, 64)
+// childCoreTruncate is the child core-truncate: truncate PATH SIZE: a peer
+// process changes the object's size.
+func childCoreTruncate(args []string) error {
+	size, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil {
+		return err
+	}
+	return os.Truncate(args[0], size)
+}
+
+// childCorePeer is the child core-peer: a peer process that runs commands
+// from stdin, one a line, and answers each with "ok" or the error: "truncate
+// PATH SIZE".
+func childCorePeer(args []string) error {
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		var err error
+		switch {
+		case len(f) == 3 && f[0] == "truncate":
+			var size int64
+			if size, err = strconv.ParseInt(f[2], 10, 64); err == nil {
+				err = os.Truncate(f[1], size)
+			}
+		default:
+			err = fmt.Errorf("bad command %q", sc.Text())
+		}
 		if err != nil {
-			return err
+			fmt.Println(err)
+		} else {
+			fmt.Println("ok")
 		}
-		return os.Truncate(args[0], size)
 	}
-	// core-peer: a peer process that runs commands from stdin, one a
-	// line, and answers each with "ok" or the error: "truncate PATH SIZE".
-	children["core-peer"] = func(args []string) error {
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			var err error
-			switch {
-			case len(f) == 3 && f[0] == "truncate":
-				var size int64
-				if size, err = strconv.ParseInt(f[2], 10, 64); err == nil {
-					err = os.Truncate(f[1], size)
-				}
-			default:
-				err = fmt.Errorf("bad command %q", sc.Text())
-			}
-			if err != nil {
-				fmt.Println(err)
-			} else {
-				fmt.Println("ok")
-			}
-		}
-		return sc.Err()
+	return sc.Err()
+}
+
+// childCoreRlimitGrow is the child core-rlimit-grow NAME: under RLIMIT_AS =
+// VmSize + 256 MiB, grow the object NAME to 1 GiB through a File that maps
+// it, check what it wrote, then allocate 96 MiB on the heap: the
+// reservations must have left the Go runtime room to grow. (The old core's
+// doubling reservation took the last of it: the runtime died.)
+func childCoreRlimitGrow(args []string) error {
+	margin := int64(256 << 20)
+	if raceEnabled {
+		// The race runtime maps its own shadow memory for the heap
+		// under the same limit, 128 MiB at a time.
+		margin = 1536 << 20
 	}
-	// core-rlimit-grow NAME: under RLIMIT_AS = VmSize + 256 MiB, grow the
-	// object NAME to 1 GiB through a File that maps it, check what it
-	// wrote, then allocate 96 MiB on the heap: the reservations must have
-	// left the Go runtime room to grow. (The old core's doubling
-	// reservation took the last of it: the runtime died.)
-	children["core-rlimit-grow"] = func(args []string) error {
-		margin := int64(256 << 20)
-		if raceEnabled {
-			// The race runtime maps its own shadow memory for the heap
-			// under the same limit, 128 MiB at a time.
-			margin = 1536 << 20
-		}
-		if err := limitAddressSpace(margin); err != nil {
-			return err
-		}
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		chunk := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
-		var got [16]byte
-		for i := range 1024 {
-			binary.LittleEndian.PutUint64(chunk, uint64(i))
-			if _, err := f.Write(chunk); err != nil {
-				return fmt.Errorf("write %d MiB: %w", i, err)
-			}
-			// Read back through the mapping (a remap, every time the
-			// object outgrows the reservation).
-			for _, off := range []int64{int64(i) << 20, int64(i)<<20 + 1<<20 - 16} {
-				if _, err := f.ReadAt(got[:], off); err != nil || !bytes.Equal(got[:], chunk[off-int64(i)<<20:][:16]) {
-					return fmt.Errorf("read back at %d: %q, %v", off, got, err)
-				}
-			}
-		}
-		var hold [][]byte
-		for range 96 {
-			b := make([]byte, 1<<20)
-			for j := 0; j < len(b); j += 4096 {
-				b[j] = 1
-			}
-			hold = append(hold, b)
-		}
-		runtime.KeepAlive(hold)
-		return nil
+	if err := limitAddressSpace(margin); err != nil {
+		return err
 	}
-	// core-segment-noroom KEY: under RLIMIT_AS = VmSize + 512 MiB,
-	// OpenSegment(KEY, 4 GiB, O_RDWR|O_CREATE) creates the segment and
-	// cannot attach it: it must fail and leave no segment behind.
-	children["core-segment-noroom"] = func(args []string) error {
-		key, err := strconv.Atoi(args[0])
-		if err != nil {
-			return err
-		}
-		if err := limitAddressSpace(512 << 20); err != nil {
-			return err
-		}
-		f, err := shmfs.OpenSegment(key, 4<<30, os.O_RDWR|os.O_CREATE, 0600)
-		if err == nil {
-			f.Close()
-			return errors.New("attached a 4 GiB segment under a 512 MiB address-space margin")
-		}
-		fmt.Fprintf(os.Stderr, "OpenSegment: %v\n", err)
-		return nil
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
+	if err != nil {
+		return err
 	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	var got [16]byte
+	for i := range 1024 {
+		binary.LittleEndian.PutUint64(chunk, uint64(i))
+		if _, err := f.Write(chunk); err != nil {
+			return fmt.Errorf("write %d MiB: %w", i, err)
+		}
+		// Read back through the mapping (a remap, every time the
+		// object outgrows the reservation).
+		for _, off := range []int64{int64(i) << 20, int64(i)<<20 + 1<<20 - 16} {
+			if _, err := f.ReadAt(got[:], off); err != nil || !bytes.Equal(got[:], chunk[off-int64(i)<<20:][:16]) {
+				return fmt.Errorf("read back at %d: %q, %v", off, got, err)
+			}
+		}
+	}
+	var hold [][]byte
+	for range 96 {
+		b := make([]byte, 1<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		hold = append(hold, b)
+	}
+	runtime.KeepAlive(hold)
+	return nil
+}
+
+// childCoreSegmentNoroom is the child core-segment-noroom KEY: under
+// RLIMIT_AS = VmSize + 512 MiB, OpenSegment(KEY, 4 GiB, O_RDWR|O_CREATE)
+// creates the segment and cannot attach it: it must fail and leave no
+// segment behind.
+func childCoreSegmentNoroom(args []string) error {
+	key, err := strconv.Atoi(args[0])
+	if err != nil {
+		return err
+	}
+	if err := limitAddressSpace(512 << 20); err != nil {
+		return err
+	}
+	f, err := shmfs.OpenSegment(key, 4<<30, os.O_RDWR|os.O_CREATE, 0600)
+	if err == nil {
+		f.Close()
+		return errors.New("attached a 4 GiB segment under a 512 MiB address-space margin")
+	}
+	fmt.Fprintf(os.Stderr, "OpenSegment: %v\n", err)
+	return nil
 }
 
 // childOutput runs the child called name and returns its output, stdout

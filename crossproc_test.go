@@ -14,44 +14,46 @@ import (
 	"github.com/shmfs/shmfs/testing/shmfstest"
 )
 
-func init() {
-	// writer NAME TEXT: write TEXT at offset 0 of the existing object NAME.
-	children["writer"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = f.WriteAt([]byte(args[1]), 0)
+// childWriter is the child writer NAME TEXT: write TEXT at offset 0 of the
+// existing object NAME.
+func childWriter(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_RDWR, 0)
+	if err != nil {
 		return err
 	}
-	// grower NAME N: append N bytes 'g' with O_APPEND.
-	children["grower"] = func(args []string) error {
-		f, err := shmfs.OpenFile(args[0], os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		n, _ := strconv.Atoi(args[1])
-		_, err = f.Write(bytes.Repeat([]byte("g"), n))
+	defer f.Close()
+	_, err = f.WriteAt([]byte(args[1]), 0)
+	return err
+}
+
+// childGrower is the child grower NAME N: append N bytes 'g' with O_APPEND.
+func childGrower(args []string) error {
+	f, err := shmfs.OpenFile(args[0], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
 		return err
 	}
-	// reader NAME TEXT: the object must hold exactly TEXT.
-	children["reader"] = func(args []string) error {
-		f, err := shmfs.Open(args[0])
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		b, err := io.ReadAll(f)
-		if err != nil {
-			return err
-		}
-		if string(b) != args[1] {
-			return fmt.Errorf("read %q, want %q", b, args[1])
-		}
-		return nil
+	defer f.Close()
+	n, _ := strconv.Atoi(args[1])
+	_, err = f.Write(bytes.Repeat([]byte("g"), n))
+	return err
+}
+
+// childReader is the child reader NAME TEXT: the object must hold exactly
+// TEXT.
+func childReader(args []string) error {
+	f, err := shmfs.Open(args[0])
+	if err != nil {
+		return err
 	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	if string(b) != args[1] {
+		return fmt.Errorf("read %q, want %q", b, args[1])
+	}
+	return nil
 }
 
 // TestCrossProcess: a child process writes through its own *shmfs.File and

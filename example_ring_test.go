@@ -139,7 +139,7 @@ func publish(f *shmfs.File, off, flag int64, v uint32) error {
 }
 
 func Example_ring() {
-	name := fmt.Sprintf("/shmfs-example-ring-%d", os.Getpid())
+	name := fmt.Sprintf("/shmfs-example-%d-ring", os.Getpid())
 	consumer, err := shmfs.Create(name)
 	if err != nil {
 		log.Fatal(err)

@@ -3,8 +3,10 @@
 package shmfs_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"os"
 
@@ -13,16 +15,19 @@ import (
 
 // Two handles on one POSIX shared-memory object: what one writes, the other
 // reads at once, without a system call per read. (Another process opening
-// "/shmfs-example-greeting" sees the same bytes.)
+// the same name sees the same bytes. A program would use a fixed name of its
+// own, "/myapp-state"; the examples add their process ID, so that copies of
+// them running at once do not meet.)
 func Example() {
-	w, err := shmfs.Create("/shmfs-example-greeting")
+	name := fmt.Sprintf("/shmfs-example-%d-greeting", os.Getpid())
+	w, err := shmfs.Create(name)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer shmfs.Remove("/shmfs-example-greeting")
+	defer shmfs.Remove(name)
 	defer w.Close()
 
-	r, err := shmfs.Open("/shmfs-example-greeting")
+	r, err := shmfs.Open(name)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,11 +42,12 @@ func Example() {
 // A File is an io.ReaderAt and io.WriterAt: fixed-offset records need no
 // Seek, and writing past the end grows the object (the gap reads as zeros).
 func ExampleFile_WriteAt() {
-	f, err := shmfs.Create("/shmfs-example-records")
+	name := fmt.Sprintf("/shmfs-example-%d-records", os.Getpid())
+	f, err := shmfs.Create(name)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer shmfs.Remove("/shmfs-example-records")
+	defer shmfs.Remove(name)
 	defer f.Close()
 
 	f.WriteAt([]byte("rec2"), 8)
@@ -82,17 +88,27 @@ func ExampleNewFS() {
 
 // Errors are *fs.PathError values of the same classes as *os.File's.
 func ExampleFile_Close() {
-	f, err := shmfs.Create("/shmfs-example-close")
+	name := fmt.Sprintf("/shmfs-example-%d-close", os.Getpid())
+	f, err := shmfs.Create(name)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer shmfs.Remove("/shmfs-example-close")
-	fmt.Println(f.Close())
-	fmt.Println(f.Close())
+	defer shmfs.Remove(name)
+	show := func(err error) {
+		var pe *fs.PathError
+		if !errors.As(err, &pe) {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("op %q, path is the name: %v, error: %v, errors.Is(err, fs.ErrClosed): %v\n",
+			pe.Op, pe.Path == name, pe.Err, errors.Is(err, fs.ErrClosed))
+	}
+	show(f.Close())
+	show(f.Close())
 	_, err = f.Write([]byte("late"))
-	fmt.Println(err)
+	show(err)
 	// Output:
 	// <nil>
-	// close /shmfs-example-close: file already closed
-	// write /shmfs-example-close: file already closed
+	// op "close", path is the name: true, error: file already closed, errors.Is(err, fs.ErrClosed): true
+	// op "write", path is the name: true, error: file already closed, errors.Is(err, fs.ErrClosed): true
 }

@@ -17,7 +17,7 @@ import (
 // No copy, and no crash if another process truncates the object meanwhile
 // (View then returns an error wrapping io.ErrUnexpectedEOF).
 func ExampleFile_View() {
-	name := fmt.Sprintf("/shmfs-example-header-%d", os.Getpid())
+	name := fmt.Sprintf("/shmfs-example-%d-header", os.Getpid())
 	f, err := shmfs.Create(name)
 	if err != nil {
 		log.Fatal(err)

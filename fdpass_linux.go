@@ -3,15 +3,18 @@ package shmfs
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net"
+	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
 // maxPassedName bounds the name SendFile sends with a descriptor (PATH_MAX).
+// The format, which other languages can speak, is in receiveFile's comment
+// and the README ("The descriptor-passing format").
 const maxPassedName = 4096
 
 // maxPassedFDs is how many descriptors ReceiveFile makes room for in one
@@ -20,10 +23,9 @@ const maxPassedName = 4096
 const maxPassedFDs = 16
 
 var (
-	errNoFD       = errors.New("shmfs: ReceiveFile: the message carries no descriptor")
-	errManyFDs    = errors.New("shmfs: ReceiveFile: the message carries more than one descriptor")
-	errBadMessage = errors.New("shmfs: ReceiveFile: malformed message (not sent by SendFile?)")
-	errNilConn    = errors.New("shmfs: nil *net.UnixConn")
+	errNoFD    = errors.New("shmfs: ReceiveFile: the message carries no descriptor")
+	errManyFDs = errors.New("shmfs: ReceiveFile: the message carries more than one descriptor")
+	errNilConn = errors.New("shmfs: nil *net.UnixConn")
 )
 
 func sendFile(conn *net.UnixConn, f *File) error {
@@ -64,6 +66,25 @@ func sendFile(conn *net.UnixConn, f *File) error {
 	return nil
 }
 
+// receiveFile takes the next message on conn that carries exactly one
+// descriptor, whatever its payload:
+//
+//   - SendFile's own message: a two-byte big-endian length L (at most
+//     maxPassedName), then exactly L bytes of name and nothing more. The
+//     File gets that name (an empty one counts as no name).
+//   - Anything else (one or more bytes that are not such a header, as
+//     Python's socket.send_fds(s, [b"x"], [fd]) and most C code send): the
+//     payload is no name. The File is named as the kernel names the
+//     descriptor, the target of /proc/self/fd/N: "/dev/shm/orders" for a
+//     POSIX object, "/memfd:frame (deleted)" for a memory file, or
+//     "fd N" should that link be unreadable.
+//
+// At most 2+maxPassedName bytes of payload are read: on a datagram or
+// seqpacket socket the rest of a longer one is discarded, on a stream
+// socket it stays there for the next read. The kernel never splits a
+// message carrying descriptors across two reads when the buffer can hold
+// it, so a SendFile message always arrives whole; a payload that merely
+// starts like a longer header is no name, and nothing more is read for it.
 func receiveFile(conn *net.UnixConn) (*File, error) {
 	if conn == nil {
 		return nil, errNilConn
@@ -98,35 +119,34 @@ func receiveFile(conn *net.UnixConn) (*File, error) {
 		return nil, errManyFDs
 	}
 	fd := fds[0]
-	if n < 2 || flags&unix.MSG_TRUNC != 0 {
-		unix.Close(fd)
-		return nil, errBadMessage
+	name, ok := passedName(buf[:n], flags&unix.MSG_TRUNC != 0)
+	if !ok || name == "" {
+		name = fdName(fd)
 	}
-	size := 2 + int(binary.BigEndian.Uint16(buf))
-	if size > len(buf) {
-		unix.Close(fd)
-		return nil, errBadMessage
+	return NewFile(uintptr(fd), name)
+}
+
+// passedName returns the name in msg if msg is exactly SendFile's message:
+// a two-byte big-endian length, then that many bytes (at most
+// maxPassedName). truncated says the kernel cut the message short.
+func passedName(msg []byte, truncated bool) (string, bool) {
+	if truncated || len(msg) < 2 {
+		return "", false
 	}
-	if n < size {
-		// A stream socket may hand the message over in pieces; a datagram
-		// is whole or nothing.
-		if !isStream(conn) {
-			unix.Close(fd)
-			return nil, errBadMessage
-		}
-		if _, err := io.ReadFull(conn, buf[n:size]); err != nil {
-			unix.Close(fd)
-			return nil, fmt.Errorf("%w: %w", errBadMessage, err)
-		}
-		n = size
+	size := int(binary.BigEndian.Uint16(msg))
+	if size > maxPassedName || len(msg) != 2+size {
+		return "", false
 	}
-	if n > size {
-		// The descriptor came with more bytes than one message: whatever
-		// sent it does not speak SendFile's format.
-		unix.Close(fd)
-		return nil, errBadMessage
+	return string(msg[2:]), true
+}
+
+// fdName is how the kernel names descriptor fd (/proc/self/fd/N), for a
+// File received without a name.
+func fdName(fd int) string {
+	if target, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); err == nil && target != "" {
+		return target
 	}
-	return NewFile(uintptr(fd), string(buf[2:size]))
+	return "fd " + strconv.Itoa(fd)
 }
 
 // rights returns every descriptor in the control messages oob, and closes
@@ -155,17 +175,4 @@ func rights(oob []byte) []int {
 		}
 	}
 	return fds
-}
-
-// isStream reports whether conn is a SOCK_STREAM socket.
-func isStream(conn *net.UnixConn) bool {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return false
-	}
-	typ := -1
-	rc.Control(func(fd uintptr) {
-		typ, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TYPE)
-	})
-	return typ == unix.SOCK_STREAM
 }

@@ -6,7 +6,7 @@
 # without it, this working tree as it is, uncommitted changes included),
 # runs the two test binaries alternately COUNT times each (so that a machine
 # getting busier or quieter shifts both sides alike), then prints the
-# benchstat comparison and runs cmd/benchgate, whose exit status this script
+# benchstat comparison and runs bench/cmd/benchgate, whose exit status this script
 # returns: 0 no regression, 1 some benchmark got slower by more than MAX
 # percent with p < 0.05, 2 an error.
 #
@@ -92,10 +92,11 @@ for i in $(seq "$count"); do
 	done
 done
 
-# benchstat and the gate as pinned by go.mod; run in $out so that the
-# columns are labelled base.txt and head.txt.
-go build -o "$work/benchstat" golang.org/x/perf/cmd/benchstat
-go build -o "$work/benchgate" ./cmd/benchgate
+# benchstat and the gate as the nested module bench/ pins them (its go.mod,
+# with golang.org/x/perf, so that the library's users inherit none of it);
+# run in $out so that the columns are labelled base.txt and head.txt.
+(cd "$repo/bench" && go build -o "$work/benchstat" golang.org/x/perf/cmd/benchstat &&
+	go build -o "$work/benchgate" ./cmd/benchgate)
 cd "$out"
 echo
 "$work/benchstat" base.txt head.txt || true

@@ -11,7 +11,7 @@
 # and renders from them
 #
 #   benchdata/shmfs.benchstat.txt, mmap.benchstat.txt   benchstat -col /impl
-#   benchdata/ratios.md                                  go run benchdata/ratios.go
+#   benchdata/ratios.md                                  bench/cmd/ratios
 #
 # Each raw file starts with "# " lines (commit, Go version, load averages
 # before and after) that benchfmt readers skip.
@@ -64,11 +64,13 @@ run . "$out/shmfs.txt"
 run bench "$out/mmap.txt"
 echo "benchdata: ran in $(($(date +%s) - start))s" >&2
 
-# benchstat as pinned by go.mod.
-benchstat=$(mktemp)
-trap 'rm -f "$benchstat"' EXIT
-go build -o "$benchstat" golang.org/x/perf/cmd/benchstat
+# benchstat and ratios as the nested module bench/ pins them (its go.mod,
+# with golang.org/x/perf, so that the library's users inherit none of it).
+tools=$(mktemp -d)
+trap 'rm -rf "$tools"' EXIT
+(cd bench && go build -o "$tools/benchstat" golang.org/x/perf/cmd/benchstat && go build -o "$tools/ratios" ./cmd/ratios)
+benchstat=$tools/benchstat
 (cd "$out" && "$benchstat" -col '/impl@(os shmfs sysv memfd copy)' shmfs.txt >shmfs.benchstat.txt)
 (cd "$out" && "$benchstat" -col '/impl@(os shmfs xexpmmap copy)' mmap.txt >mmap.benchstat.txt)
-go run benchdata/ratios.go "$out/shmfs.txt" "$out/mmap.txt" >"$out/ratios.md"
+"$tools/ratios" "$out/shmfs.txt" "$out/mmap.txt" >"$out/ratios.md"
 echo "benchdata: wrote $out/shmfs.txt $out/mmap.txt $out/shmfs.benchstat.txt $out/mmap.benchstat.txt $out/ratios.md" >&2

@@ -27,18 +27,23 @@ func TestUsage(t *testing.T) {
 	if r := ok(t, nil, "help"); !strings.Contains(r.stdout, "gc ") || !strings.Contains(r.stdout, "demo ") {
 		t.Errorf("help does not list the commands:\n%v", r)
 	}
-	ok(t, nil, "--help")
+	if r := ok(t, nil, "--help"); !strings.HasPrefix(r.stdout, "usage: shmfs <command>") || r.stderr != "" {
+		t.Errorf("shmfs --help: want the usage on stdout only:\n%v", r)
+	}
+	// Help asked for goes to stdout (shmfs help gc | less), and nothing to
+	// stderr; a usage error goes to stderr, with the usage, and nothing to
+	// stdout.
 	for _, cmd := range []string{"ls", "stat", "cat", "write", "rm", "gc", "demo"} {
-		for _, h := range []string{"-h", "--help", "-help"} {
-			r := ok(t, nil, cmd, h)
-			if !strings.Contains(r.stderr, "usage: shmfs "+cmd) {
-				t.Errorf("shmfs %s %s: no usage line:\n%v", cmd, h, r)
+		for _, args := range [][]string{{cmd, "-h"}, {cmd, "--help"}, {cmd, "-help"}, {"help", cmd}} {
+			r := ok(t, nil, args...)
+			if !strings.HasPrefix(r.stdout, "usage: shmfs "+cmd) || !strings.Contains(r.stdout, "\nflags:\n") && cmd != "demo" || r.stderr != "" {
+				t.Errorf("shmfs %s: want the usage, with the flags, on stdout only:\n%v", strings.Join(args, " "), r)
 			}
 		}
-		if r := ok(t, nil, "help", cmd); !strings.Contains(r.stderr, "usage: shmfs "+cmd) {
-			t.Errorf("shmfs help %s: no usage line:\n%v", cmd, r)
+		r := fails(t, 2, `^flag provided but not defined: -nosuch\nusage: shmfs `+cmd, nil, cmd, "-nosuch")
+		if r.stdout != "" {
+			t.Errorf("shmfs %s -nosuch: stdout %q", cmd, r.stdout)
 		}
-		fails(t, 2, `flag provided but not defined: -nosuch`, nil, cmd, "-nosuch")
 	}
 	fails(t, 2, `no name given`, nil, "cat")
 	fails(t, 2, `no segment ID given`, nil, "rm", "-segment")
@@ -48,6 +53,8 @@ func TestUsage(t *testing.T) {
 	fails(t, 2, `invalid value "9" for flag -perm`, nil, "write", "-perm", "9", "x")
 	fails(t, 2, `invalid value "soon" for flag -older-than`, nil, "gc", "-older-than", "soon")
 	fails(t, 2, `unexpected argument`, nil, "gc", "x")
+	fails(t, 2, `-base64: "!!" is not base64`, nil, "stat", "-base64", "!!")
+	fails(t, 2, `-base64 does not apply to segment IDs`, nil, "rm", "-segment", "-base64", "1")
 }
 
 func TestWriteCat(t *testing.T) {
@@ -388,7 +395,9 @@ func gcLines(out string, own ...string) []string {
 }
 
 func TestGCDryRun(t *testing.T) {
-	unused := makeObject(t, "unused", []byte("x"))
+	// Owned by an ID no process has, mode 0600: no process that cannot be
+	// inspected (there may be some, even for root) could open it.
+	unused := makeUnowned(t, "unused", []byte("x"))
 	held := makeObject(t, "held", []byte("x"))
 	holdOpen(t, held)
 	mapped := makeObject(t, "mapped", []byte("x"))
@@ -470,6 +479,7 @@ func TestGCForce(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0644); err != nil {
 			t.Fatal(err)
 		}
+		unowned(t, filepath.Join(dir, n)) // see TestGCDryRun
 	}
 	f, err := os.Open(filepath.Join(dir, "held"))
 	if err != nil {
@@ -560,9 +570,12 @@ func TestPermission(t *testing.T) {
 	}
 	// gc as nobody cannot inspect root's processes: it leaves root's
 	// objects alone, and says so.
-	r := asNobody("gc", "-sysv=false")
-	if r.code != 0 || strings.Contains(r.stdout, name) || !strings.Contains(r.stderr, "owned by other users") {
-		t.Errorf("gc as nobody: %v", r)
+	r := asNobody("gc", "-sysv=false", "-prefix", prefix)
+	left := regexp.MustCompile(`(?m)^left alone object /dev/shm/` + regexp.QuoteMeta(name) +
+		` \(6 B\): no process found mapping it or holding it open, but \d+ process(es)? that cannot be inspected could open it \(mode -rw-------, owner uid 0, group gid 0\): pid \d+ .*\(uid 0, .*: permission denied\)`)
+	if r.code != 0 || strings.Contains(r.stdout, "would remove object /dev/shm/"+name) || !left.MatchString(r.stdout) ||
+		!strings.Contains(r.stderr, "shmfs gc: left alone 1 object that no process was found using") {
+		t.Errorf("gc as nobody: want root's object left alone, with the reason; got %v", r)
 	}
 }
 

@@ -17,9 +17,12 @@ func init() {
 }
 
 func cat(args []string) error {
-	fl := newFlagSet("cat", "shmfs cat [-dir dir] [-q] name...\nshmfs cat -segment [-q] id...", `
+	fl := newFlagSet("cat", "shmfs cat [-dir dir] [-q] [-base64] name...\nshmfs cat -segment [-q] id...", `
 Cat copies the named POSIX shared-memory objects, one after the other, to
 standard output, reading them through *shmfs.File (WriteTo).
+
+With -base64, each name is given in base64 (standard encoding, with
+padding), as ls -json prints it in NameBase64: any bytes, exactly.
 
 With -segment, the arguments are System V segment IDs, each attached
 read-only and copied whole (a segment's size is fixed; ls shows it).
@@ -30,13 +33,18 @@ than half a second.`)
 	seg := fl.Bool("segment", false, "the arguments are System V segment IDs")
 	dir := dirFlag(fl)
 	quiet := fl.Bool("q", false, "draw no progress bar")
+	b64 := base64Flag(fl)
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
 	if fl.NArg() == 0 {
 		return usagef(fl, "no %s given", what(*seg))
 	}
-	for _, arg := range fl.Args() {
+	names, err := nameArgs(fl, *seg, *b64)
+	if err != nil {
+		return err
+	}
+	for _, arg := range names {
 		f, err := openArg(fl, *seg, newNamespace(*dir), arg, os.O_RDONLY, 0)
 		if err != nil {
 			return err
@@ -57,7 +65,7 @@ func catFile(f *shmfs.File, quiet bool) error {
 	if fi, err := f.Stat(); err == nil {
 		total = fi.Size()
 	}
-	p := startProgress(f.Name(), total, wantProgress(quiet, total) && !stdoutIsTerminal())
+	p := startProgress(quoteName(f.Name()), total, wantProgress(quiet, total) && !stdoutIsTerminal())
 	_, err := f.WriteTo(progressWriter{os.Stdout, p})
 	p.finish()
 	return err
@@ -85,12 +93,15 @@ func openArg(fl *flag.FlagSet, seg bool, ns namespace, arg string, flag int, per
 }
 
 func write(args []string) error {
-	fl := newFlagSet("write", "shmfs write [-dir dir] [-append] [-perm mode] [-q] name\nshmfs write -segment [-q] id", `
+	fl := newFlagSet("write", "shmfs write [-dir dir] [-append] [-perm mode] [-q] [-base64] name\nshmfs write -segment [-q] id", `
 Write copies standard input to the named POSIX shared-memory object,
 writing through *shmfs.File (ReadFrom). The object is created if it does
 not exist (with -perm's permission bits, less the umask) and truncated if
 it does, unless -append is given: then what is read goes at its end
 (each write atomic with respect to other appenders).
+
+With -base64, the name is given in base64 (standard encoding, with
+padding), as ls -json prints it in NameBase64: any bytes, exactly.
 
 With -segment, the argument is a System V segment ID: standard input is
 written from the start of the segment, which keeps its size and the bytes
@@ -105,11 +116,16 @@ second.`)
 	perm := permFlag(0666)
 	fl.Var(&perm, "perm", "permission `mode` (octal) of an object that is created, before the umask")
 	quiet := fl.Bool("q", false, "draw no progress bar")
+	b64 := base64Flag(fl)
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
 	if fl.NArg() != 1 {
 		return usagef(fl, "want one %s, have %d arguments", what(*seg), fl.NArg())
+	}
+	names, err := nameArgs(fl, *seg, *b64)
+	if err != nil {
+		return err
 	}
 	oflag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if *seg {
@@ -124,7 +140,7 @@ second.`)
 	} else if *appendFlag {
 		oflag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
-	f, err := openArg(fl, *seg, newNamespace(*dir), fl.Arg(0), oflag, fs.FileMode(perm))
+	f, err := openArg(fl, *seg, newNamespace(*dir), names[0], oflag, fs.FileMode(perm))
 	if err != nil {
 		return err
 	}
@@ -134,7 +150,7 @@ second.`)
 			total = max(fi.Size()-off, 0)
 		}
 	}
-	p := startProgress(f.Name(), total, wantProgress(*quiet, total))
+	p := startProgress(quoteName(f.Name()), total, wantProgress(*quiet, total))
 	_, err = f.ReadFrom(progressReader{os.Stdin, p})
 	p.finish()
 	if err1 := f.Close(); err == nil {

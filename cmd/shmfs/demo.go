@@ -135,7 +135,7 @@ func describeUsers(users []user1) string {
 		if u.Open {
 			how = append(how, "holds it open")
 		}
-		list = append(list, fmt.Sprintf("%d %s (%s)", u.PID, u.Command, strings.Join(how, ", ")))
+		list = append(list, fmt.Sprintf("%d %s (%s)", u.PID, cleanText(u.Command), strings.Join(how, ", ")))
 	}
 	return plural(len(users), "process", "processes") + ": " + strings.Join(list, "; ")
 }

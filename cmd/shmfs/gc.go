@@ -21,9 +21,8 @@ func gc(args []string) error {
 Gc finds shared memory that has leaked:
 
   - POSIX shared-memory objects (the files in `+systemDir+`, or under -dir)
-    that no process maps or holds open (as /proc/*/maps and /proc/*/fd
-    show; objects owned by other users are left alone when some processes
-    cannot be inspected, as another user's cannot without root);
+    that no process maps or holds open, as /proc/PID/maps and the
+    descriptor table of every thread (/proc/PID/task/TID/fd) show;
   - System V segments that no process has attached (nattch 0) and whose
     creator process has exited (a segment whose creator still runs may be
     waiting for it to attach again).
@@ -31,22 +30,56 @@ Gc finds shared memory that has leaked:
 By default gc only prints what it would remove, one line per object or
 segment, starting "would remove object PATH" or "would remove segment ID".
 With -f it removes them (shm_unlink, IPC_RMID) and prints "removed ..."
-lines instead. A summary goes to standard error. (A process may open an
-object between the check and its removal: it keeps working, as after any
-shm_unlink, but the name is gone. A segment is checked again just before.)
+lines instead. A summary goes to standard error. Paths are printed as
+ls -b prints them (a newline as \n, a space as "\ ", other control bytes
+and bytes that are not UTF-8 as \ooo).
+
+Processes that cannot be inspected. Another user's processes, unless gc
+runs as root, and processes that are not dumpable (prctl PR_SET_DUMPABLE
+0, as ssh-agent, gpg-agent and processes that changed credentials are)
+hide their mappings and descriptors. Gc reads their user and group IDs
+from /proc/PID/status, which stays readable, and leaves alone every object
+that such a process could open: one whose owner is any of its user IDs, or
+whose group or other permission bits grant read or write to it. For each
+it prints a line starting "left alone object PATH" that names the
+processes. Privileges are not counted: a process of another user that
+holds CAP_DAC_OVERRIDE could open anything, and only root sees what root's
+processes use. Run gc as root to inspect every process.
+
+What gc cannot see, and so does not protect:
+
+  - a descriptor in flight: sent over a Unix socket (SCM_RIGHTS) and not
+    yet received, it belongs to no process;
+  - descriptors the kernel holds for a process outside its descriptor
+    tables (io_uring fixed files, for instance);
+  - processes in other PID namespaces (other containers), which are not
+    in this /proc, though they may share this /dev/shm;
+  - a process that opens the object between the check and its removal (it
+    keeps working, as after any shm_unlink, but the name is gone). A
+    segment is checked again just before it is removed.
+
+An -older-than of a few minutes or more makes the first and last of these
+unlikely (a leak is old; a descriptor in flight is not), but see below for
+what it measures.
 
 -dir, -prefix and -id narrow the search down. Narrowing one kind down
 leaves the other out, unless it is narrowed down too or asked for with
 -posix or -sysv: "shmfs gc -f -id 5" removes segment 5 at most, and
 "shmfs gc -f -prefix myapp-" only objects whose names start with myapp-.
 
-With -older-than, an object is a leak only if it has not been modified,
-read or changed for that long, a segment only if it has not been attached,
-detached or changed for that long. Durations are Go durations (90s, 36h)
-or days (7d).`)
+With -older-than, an object is a leak only if the latest of its
+modification, status change and access times (stat's Modify, Change and
+Access) is that old. These move with write(2), ftruncate, chmod and
+read(2) (under the relatime mount option, the access time only when it is
+older than the modification time or a day old), but
+not with loads and stores through a mapping, which the kernel does not
+record on tmpfs (shmfs's own *File stamps the modification time of writes
+through its mapping when it is synced, stat'ed or closed). A segment is a
+leak only if it has not been attached, detached or changed (shmctl) for
+that long. Durations are Go durations (90s, 36h) or days (7d).`)
 	force := fl.Bool("f", false, "remove what is found (the default is a dry run)")
 	var older durationFlag
-	fl.Var(&older, "older-than", "only what has not been used for `duration`")
+	fl.Var(&older, "older-than", "only what has not been modified, accessed or changed for `duration`\n(objects: stat times, which use through a mapping does not move)")
 	dir := dirFlag(fl)
 	prefix := fl.String("prefix", "", "only the objects whose names start with `prefix`")
 	posix := fl.Bool("posix", true, "look for POSIX objects (see above for the default)")
@@ -83,7 +116,11 @@ or days (7d).`)
 		}
 	}
 	for _, err := range errs {
-		fmt.Fprintf(os.Stderr, "shmfs gc: %v\n", err)
+		fmt.Fprintf(os.Stderr, "shmfs gc: %s\n", cleanText(err.Error()))
+	}
+	if g.leftAlone > 0 {
+		fmt.Fprintf(os.Stderr, "shmfs gc: left alone %s that no process was found using: processes that cannot be inspected could open them (the lines starting \"left alone\" say which)\n",
+			plural(g.leftAlone, "object", "objects"))
 	}
 	switch {
 	case g.found == 0:
@@ -106,6 +143,7 @@ type collector struct {
 	now       time.Time
 
 	found, removed int
+	leftAlone      int // objects that processes which cannot be inspected could open
 	bytes          int64
 	failed         bool
 }
@@ -123,7 +161,7 @@ func (g *collector) report(what, detail string, size int64, why string, remove f
 		return
 	}
 	if err := remove(); err != nil {
-		fmt.Fprintf(os.Stderr, "shmfs gc: %v\n", err)
+		fmt.Fprintf(os.Stderr, "shmfs gc: %s\n", cleanText(err.Error()))
 		g.failed = true
 		return
 	}
@@ -134,14 +172,12 @@ func (g *collector) report(what, detail string, size int64, why string, remove f
 func (g *collector) objects(ns namespace, prefix string) error {
 	u := scanProcesses(ns.root())
 	if u.unreadable < 0 {
-		return fmt.Errorf("cannot tell which processes use the objects in %s: /proc cannot be read; left them alone", ns.root())
+		return fmt.Errorf("cannot tell which processes use the objects in %s: /proc cannot be read; left them alone", quoteName(ns.root()))
 	}
 	objs, err := listObjects(ns, u)
 	if err != nil {
 		return err
 	}
-	euid := os.Geteuid()
-	skipped := 0
 	for _, o := range objs {
 		if !strings.HasPrefix(o.Name, prefix) || o.Processes > 0 {
 			continue
@@ -155,19 +191,17 @@ func (g *collector) objects(ns namespace, prefix string) error {
 		if g.now.Sub(last) < g.olderThan {
 			continue
 		}
-		if u.unreadable > 0 && o.UID != euid {
-			// A process we cannot inspect, most likely the owner's, may
-			// use it.
-			skipped++
+		if len(o.maybe) > 0 {
+			// A process we cannot inspect could open it: it may map it
+			// or hold it open unseen.
+			g.leftAlone++
+			fmt.Printf("left alone object %s (%s): no process found mapping it or holding it open, but %s that cannot be inspected could open it (mode %s, owner uid %d, group gid %d): %s\n",
+				quoteName(o.Path), humanSize(o.Size), plural(len(o.maybe), "process", "processes"), o.Mode, o.UID, o.GID, describeHidden(o.maybe, 5))
 			continue
 		}
 		name := o.Name
-		g.report("object "+o.Path, "", o.Size, "no process maps it or holds it open; last used "+ago(last),
+		g.report("object "+quoteName(o.Path), "", o.Size, "no process maps it or holds it open; last used "+ago(last),
 			func() error { return ns.remove(name) })
-	}
-	if skipped > 0 {
-		fmt.Fprintf(os.Stderr, "shmfs gc: left alone %s owned by other users: %s could not be inspected and may use them\n",
-			plural(skipped, "unused object", "unused objects"), plural(u.unreadable, "process", "processes"))
 	}
 	return nil
 }

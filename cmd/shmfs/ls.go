@@ -36,8 +36,17 @@ segment: its key, ID, size, permissions, owner, number of attachments
 still runs, and whether it is marked for removal (IPC_RMID done, destroyed
 at the last detach).
 
+Names are printed as ls -b prints them: a newline as \n, a space as "\ ", a
+backslash as \\, other control bytes and bytes that are not UTF-8 as \ooo
+(octal), so that no name can forge a line or reach the terminal as a
+control sequence.
+
 With -json it prints one JSON object with the fields Dir, Objects and
-Segments, with exact sizes and RFC 3339 times.`)
+Segments, with exact sizes and RFC 3339 times. An object's Name is a JSON
+string, which cannot hold bytes that are not UTF-8 (they turn into U+FFFD);
+NameBase64 has its exact bytes, which stat, cat, write and rm take back
+with -base64. MaybeUsedBy lists the processes that could not be inspected
+and could open the object (see "shmfs help gc").`)
 	jsonOut := fl.Bool("json", false, "print JSON")
 	dir := dirFlag(fl)
 	if err := parseFlags(fl, args); err != nil {
@@ -84,9 +93,9 @@ func printLs(out *lsOutput, objects, segments bool, segNote string) {
 	switch {
 	case !objects:
 	case len(out.Objects) == 0:
-		fmt.Fprintf(w, "POSIX shared-memory objects in %s: none\n", out.Dir)
+		fmt.Fprintf(w, "POSIX shared-memory objects in %s: none\n", quoteName(out.Dir))
 	default:
-		fmt.Fprintf(w, "POSIX shared-memory objects in %s:\n", out.Dir)
+		fmt.Fprintf(w, "POSIX shared-memory objects in %s:\n", quoteName(out.Dir))
 		fmt.Fprintf(w, "NAME\tSIZE\tMODE\tOWNER\tMODIFIED\tPROCS\n")
 		for _, o := range out.Objects {
 			procs := strconv.Itoa(o.Processes)
@@ -96,7 +105,7 @@ func printLs(out *lsOutput, objects, segments bool, segNote string) {
 			case o.Processes > 0:
 				procs += " (" + pidList(o.PIDs, 4) + ")"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s:%s\t%s\t%s\n", o.Name, humanSize(o.Size), o.Mode, o.Owner, o.Group,
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s:%s\t%s\t%s\n", quoteName(o.Name), humanSize(o.Size), o.Mode, cleanText(o.Owner), cleanText(o.Group),
 				o.Modified.Local().Format("2006-01-02 15:04:05"), procs)
 		}
 	}
@@ -125,7 +134,7 @@ func printLs(out *lsOutput, objects, segments bool, segNote string) {
 			if g.Removed {
 				status = "marked for removal"
 			}
-			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s:%s\t%d\t%s\t%s\n", g.KeyHex, g.ID, humanSize(g.Size), g.Mode, g.Owner, g.Group,
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s:%s\t%d\t%s\t%s\n", g.KeyHex, g.ID, humanSize(g.Size), g.Mode, cleanText(g.Owner), cleanText(g.Group),
 				g.Attached, g.creatorString(), status)
 		}
 	}

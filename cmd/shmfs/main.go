@@ -24,12 +24,14 @@
 // namespace instead of /dev/shm (shmfs.NewFS). Segments are named by ID,
 // as ls shows it.
 //
-// Run "shmfs help <command>" or "shmfs <command> -h" for a command's flags.
-// Errors go to standard error; the exit status is 0 on success, 1 on
-// an error, 2 on a usage error.
+// Run "shmfs help <command>" or "shmfs <command> -h" for a command's flags:
+// help asked for goes to standard output. Errors, usage errors included, go
+// to standard error; the exit status is 0 on success, 1 on an error, 2 on a
+// usage error.
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,15 +110,23 @@ func newFlagSet(name, synopsis, doc string) *flag.FlagSet {
 }
 
 // parseFlags parses args with fl, turning the flag package's errors into
-// errUsage (it has printed the message and the usage already).
+// errUsage. What the flag package prints goes where it belongs: the usage
+// asked for with -h (or "shmfs help cmd") to standard output, a bad flag's
+// message and the usage after it to standard error.
 func parseFlags(fl *flag.FlagSet, args []string) error {
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	var out bytes.Buffer
+	fl.SetOutput(&out)
+	err := fl.Parse(args)
+	fl.SetOutput(nil)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		os.Stdout.Write(out.Bytes())
+		return err
 	}
-	return nil
+	os.Stderr.Write(out.Bytes())
+	return errUsage
 }
 
 // exitCode prints err as a command's failure and returns the exit status.
@@ -130,7 +140,7 @@ func exitCode(name string, err error) int {
 	case errors.Is(err, errUsage):
 		return 2
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "shmfs %s: %s\n", name, ue.msg)
+		fmt.Fprintf(os.Stderr, "shmfs %s: %s\n", name, cleanText(ue.msg))
 		if ue.fl != nil {
 			fmt.Fprintf(os.Stderr, "Run 'shmfs %s -h' for usage.\n", name)
 		}
@@ -138,7 +148,7 @@ func exitCode(name string, err error) int {
 	case errors.Is(err, errReported):
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "shmfs %s: %v\n", name, err)
+	fmt.Fprintf(os.Stderr, "shmfs %s: %s\n", name, cleanText(err.Error()))
 	return 1
 }
 
@@ -162,14 +172,14 @@ func run(args []string) int {
 		}
 		cmd, ok := commands[args[1]]
 		if !ok || len(args) > 2 {
-			fmt.Fprintf(os.Stderr, "shmfs help %s: unknown command\nRun 'shmfs help' for the list of commands.\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(os.Stderr, "shmfs help %s: unknown command\nRun 'shmfs help' for the list of commands.\n", cleanText(strings.Join(args[1:], " ")))
 			return 2
 		}
 		return exitCode(args[1], cmd.run([]string{"-h"}))
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "shmfs %s: unknown command\nRun 'shmfs help' for the list of commands.\n", args[0])
+		fmt.Fprintf(os.Stderr, "shmfs %s: unknown command\nRun 'shmfs help' for the list of commands.\n", cleanText(args[0]))
 		return 2
 	}
 	return exitCode(args[0], cmd.run(args[1:]))

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,15 +20,19 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/shmfs/shmfs"
 	"github.com/shmfs/shmfs/testing/shmfstest"
+	"golang.org/x/sys/unix"
 )
 
-// binary is the shmfs command built by TestMain.
-var binary string
+// binary is the shmfs command built by TestMain, in binDir, a directory
+// every user may read (TestPermission and the hidden-holder tests run
+// programs there as other users).
+var binary, binDir string
 
 // raceEnabled is set by race_linux_test.go when the test runs with -race;
 // the command is then built with -race too.
@@ -35,7 +40,9 @@ var raceEnabled bool
 
 func TestMain(m *testing.M) {
 	shmfstest.RunChild(map[string]func([]string) error{
-		"mkseg": mkseg,
+		"mkseg":       mkseg,
+		"hold-hidden": holdHidden,
+		"thread-fd":   threadFD,
 	})
 	os.Exit(testMain(m))
 }
@@ -49,6 +56,7 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	os.Chmod(dir, 0755) // TestPermission runs it as nobody
 	binary = filepath.Join(dir, "shmfs")
+	binDir = dir
 	args := []string{"build", "-o", binary}
 	if raceEnabled {
 		args = append(args, "-race")
@@ -301,3 +309,163 @@ func privateDir(t *testing.T) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
+
+// unusedID is a user and group ID that no process has: an object owned by
+// it with mode 0600 is one that no process which cannot be inspected could
+// open, so gc's verdict on it depends on nothing else on the machine.
+// holderID is another, for the process a test hides from gc.
+var (
+	unusedID = 0x7ffe0000 + os.Getpid()%0xffff
+	holderID = unusedID + 0x10000
+)
+
+// unowned gives the file at path to unusedID:unusedID with mode 0600 (as
+// root; otherwise it only sets the mode).
+func unowned(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chmod(path, 0600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(path, unusedID, unusedID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// makeUnowned is makeObject, then unowned.
+func makeUnowned(t *testing.T, base string, data []byte) string {
+	t.Helper()
+	name := makeObject(t, base, data)
+	unowned(t, "/dev/shm/"+name)
+	return name
+}
+
+var (
+	peerOnce sync.Once
+	peerPath string
+	peerErr  error
+)
+
+// peerBinary is a copy of this test binary in binDir, which other users
+// can run (the go tool's build directory is root's alone).
+func peerBinary(t *testing.T) string {
+	t.Helper()
+	peerOnce.Do(func() {
+		self, err := os.Executable()
+		if err != nil {
+			peerErr = err
+			return
+		}
+		b, err := os.ReadFile(self)
+		if err != nil {
+			peerErr = err
+			return
+		}
+		peerPath = filepath.Join(binDir, "cmdtest")
+		peerErr = os.WriteFile(peerPath, b, 0755)
+	})
+	if peerErr != nil {
+		t.Fatal(peerErr)
+	}
+	return peerPath
+}
+
+// childAs returns a command that runs the child called name of this test
+// binary (a copy other users can run) under the given setpriv arguments.
+func childAs(t *testing.T, setpriv []string, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	js, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", append(setpriv, peerBinary(t), "-test.run=^$", "-test.count=1")...)
+	cmd.Env = append(os.Environ(), shmfstest.ChildEnv+"="+name, shmfstest.ChildArgsEnv+"="+string(js))
+	if raceEnabled {
+		cmd.Env = append(cmd.Env, raceEnv())
+	}
+	return cmd
+}
+
+// holdHidden, a child process, maps the object at args[0] (reading its
+// first byte), closes its descriptor and makes itself not dumpable
+// (PR_SET_DUMPABLE 0), so that only root may read its /proc/PID/maps and
+// fd. It prints "ready" and waits for its standard input to close; then it
+// prints its mapping's line of /proc/self/maps (which ends in "(deleted)"
+// if the object was removed meanwhile) and exits.
+func holdHidden(args []string) error {
+	f, err := os.Open(args[0])
+	if err != nil {
+		return err
+	}
+	b, err := unix.Mmap(int(f.Fd()), 0, 4096, unix.PROT_READ, unix.MAP_SHARED)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	defer unix.Munmap(b)
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return err
+	}
+	_ = b[0]
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return err
+	}
+	for line := range strings.Lines(string(maps)) {
+		if strings.Contains(line, args[0]) {
+			fmt.Print(line)
+		}
+	}
+	return nil
+}
+
+// threadFD, a child process, opens the file at args[0] from a thread that
+// has a descriptor table of its own (unshare CLONE_FILES), so that the
+// descriptor is in /proc/PID/task/TID/fd but not in /proc/PID/fd. It
+// prints "ready TID" and waits for its standard input to close.
+func threadFD(args []string) error {
+	type result struct {
+		tid int
+		err error
+	}
+	for {
+		res := make(chan result)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread stays this goroutine's
+			if unix.Gettid() == unix.Getpid() {
+				// The main thread, whose table /proc/PID/fd shows: keep
+				// it busy, so that the next try runs on another.
+				res <- result{err: errLeader}
+				select {}
+			}
+			if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+				res <- result{err: err}
+				return
+			}
+			fd, err := unix.Open(args[0], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				res <- result{err: err}
+				return
+			}
+			res <- result{tid: unix.Gettid()}
+			runtime.KeepAlive(fd)
+			select {} // keep the thread, its table and the descriptor
+		}()
+		r := <-res
+		if errors.Is(r.err, errLeader) {
+			continue
+		}
+		if r.err != nil {
+			return r.err
+		}
+		fmt.Printf("ready %d\n", r.tid)
+		break
+	}
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+var errLeader = errors.New("on the main thread")

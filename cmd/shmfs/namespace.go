@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shmfs/shmfs"
 )
@@ -27,6 +29,33 @@ type namespace struct {
 // dirFlag adds the -dir flag to fl.
 func dirFlag(fl *flag.FlagSet) *string {
 	return fl.String("dir", "", "use the files under `dir` as the namespace instead of the system's POSIX\nshared-memory objects ("+systemDir+")")
+}
+
+// base64Flag adds the -base64 flag to fl.
+func base64Flag(fl *flag.FlagSet) *bool {
+	return fl.Bool("base64", false, "the names are given in base64, as ls -json prints them in NameBase64\n(for names of any bytes: newlines, bytes that are not UTF-8...)")
+}
+
+// nameArgs returns the arguments of fl; with b64 (-base64) they are names
+// in base64 (standard encoding, padded), and nameArgs decodes them. seg
+// (-segment) and b64 do not go together.
+func nameArgs(fl *flag.FlagSet, seg, b64 bool) ([]string, error) {
+	args := fl.Args()
+	if !b64 {
+		return args, nil
+	}
+	if seg {
+		return nil, usagef(fl, "-base64 does not apply to segment IDs")
+	}
+	names := make([]string, len(args))
+	for i, a := range args {
+		b, err := base64.StdEncoding.DecodeString(a)
+		if err != nil {
+			return nil, usagef(fl, "-base64: %q is not base64: %v", a, err)
+		}
+		names[i] = string(b)
+	}
+	return names, nil
 }
 
 func newNamespace(dir string) namespace {
@@ -78,18 +107,32 @@ func (ns namespace) checkName(op, name string) error {
 	return nil
 }
 
+// rawName says whether name, in a -dir namespace, is one that io/fs names
+// cannot spell (fs.ValidPath wants UTF-8): such names are reached through
+// an os.Root on the directory, which keeps them inside it all the same.
+// The system namespace takes any bytes (shmfs.OpenFile, Stat, Remove).
+func (ns namespace) rawName(name string) bool {
+	return ns.dir != "" && !utf8.ValidString(name)
+}
+
 func (ns namespace) openFile(name string, flag int, perm fs.FileMode) (*shmfs.File, error) {
 	name = ns.name(name)
-	if ns.dir == "" {
+	switch {
+	case ns.dir == "":
 		return shmfs.OpenFile(name, flag, perm)
+	case ns.rawName(name):
+		return openInRoot(ns.dir, name, flag, perm)
 	}
 	return ns.fsys.OpenFile(name, flag, perm)
 }
 
 func (ns namespace) remove(name string) error {
 	name = ns.name(name)
-	if ns.dir == "" {
+	switch {
+	case ns.dir == "":
 		return shmfs.Remove(name)
+	case ns.rawName(name):
+		return inRoot(ns.dir, "remove", func(r *os.Root) error { return r.Remove(name) })
 	}
 	return ns.fsys.Remove(name)
 }
@@ -99,30 +142,64 @@ func (ns namespace) stat(name string) (fs.FileInfo, error) {
 	if err := ns.checkName("stat", name); err != nil {
 		return nil, err
 	}
-	fi, err := ns.fsys.Stat(ns.fsName(name))
+	var fi fs.FileInfo
+	var err error
+	switch {
+	case ns.dir == "":
+		fi, err = shmfs.Stat(name)
+	case ns.rawName(name):
+		err = inRoot(ns.dir, "stat", func(r *os.Root) (err error) {
+			fi, err = r.Stat(name)
+			return err
+		})
+	default:
+		fi, err = ns.fsys.Stat(name)
+	}
 	if pe, ok := err.(*fs.PathError); ok {
 		pe.Path = name
 	}
 	return fi, err
 }
 
+// inRoot calls fn with an os.Root on dir. An error about a name inside has
+// op as its Op (os.Root's are "openat", "statat"...), as the io/fs
+// namespace's would.
+func inRoot(dir, op string, fn func(*os.Root) error) error {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	err = fn(r)
+	if pe, ok := err.(*fs.PathError); ok {
+		pe.Op = op
+	}
+	return err
+}
+
 // object is a POSIX shared-memory object (a regular file of a namespace),
 // as ls -json prints it.
 type object struct {
-	Name      string    // the name shmfs's commands take
-	Path      string    // where it is in the file system
-	Size      int64     // bytes
-	Mode      string    // "-rw-r--r--"
-	Perm      string    // "0644"
-	UID, GID  int       // -1 where the system has none
-	Owner     string    // user name, or the UID in decimal
-	Group     string    // group name, or the GID in decimal
-	Modified  time.Time // last modification (writes through a mapping may not update it)
-	Changed   time.Time // last status change
-	Processes int       // how many processes map it or hold it open
-	PIDs      []int     `json:",omitempty"`
+	Name       string    // the name shmfs's commands take (JSON replaces bytes that are not UTF-8 with U+FFFD: NameBase64 is exact)
+	NameBase64 []byte    // the name's exact bytes, in base64; stat, cat, write and rm take it back with -base64
+	Path       string    // where it is in the file system
+	Size       int64     // bytes
+	Mode       string    // "-rw-r--r--"
+	Perm       string    // "0644"
+	UID, GID   int       // -1 where the system has none
+	Owner      string    // user name, or the UID in decimal
+	Group      string    // group name, or the GID in decimal
+	Modified   time.Time // last modification (writes through a mapping may not update it)
+	Changed    time.Time // last status change
+	Processes  int       // how many processes map it or hold it open
+	PIDs       []int     `json:",omitempty"`
+	// MaybeUsedBy are the processes that could not be inspected and could
+	// open the object (by their user and group IDs and its mode): they may
+	// use it unseen.
+	MaybeUsedBy []int `json:",omitempty"`
 
-	users []user1 // who, for stat
+	users []user1      // who, for stat
+	maybe []hiddenProc // MaybeUsedBy, for stat and gc
 	stat  sysStat
 }
 
@@ -139,18 +216,19 @@ type user1 struct {
 func newObject(ns namespace, name string, fi fs.FileInfo, u *procUsage) object {
 	st := statOf(fi)
 	o := object{
-		Name:     name,
-		Path:     ns.path(name),
-		Size:     fi.Size(),
-		Mode:     fi.Mode().String(),
-		Perm:     fmt.Sprintf("%04o", uint32(fi.Mode().Perm())),
-		UID:      st.uid,
-		GID:      st.gid,
-		Owner:    userName(st.uid),
-		Group:    groupName(st.gid),
-		Modified: fi.ModTime(),
-		Changed:  st.ctime,
-		stat:     st,
+		Name:       name,
+		NameBase64: []byte(name),
+		Path:       ns.path(name),
+		Size:       fi.Size(),
+		Mode:       fi.Mode().String(),
+		Perm:       fmt.Sprintf("%04o", uint32(fi.Mode().Perm())),
+		UID:        st.uid,
+		GID:        st.gid,
+		Owner:      userName(st.uid),
+		Group:      groupName(st.gid),
+		Modified:   fi.ModTime(),
+		Changed:    st.ctime,
+		stat:       st,
 	}
 	if o.Changed.IsZero() {
 		o.Changed = o.Modified
@@ -160,6 +238,10 @@ func newObject(ns namespace, name string, fi fs.FileInfo, u *procUsage) object {
 		o.Processes = len(o.users)
 		for _, p := range o.users {
 			o.PIDs = append(o.PIDs, p.PID)
+		}
+		o.maybe = u.mayUse(st, fi.Mode().Perm())
+		for _, p := range o.maybe {
+			o.MaybeUsedBy = append(o.MaybeUsedBy, p.PID)
 		}
 	}
 	return o
@@ -319,7 +401,7 @@ func (p procState) String() string {
 	case p.unknown:
 		return "unknown"
 	case p.alive && p.command != "":
-		return "alive: " + p.command
+		return "alive: " + cleanText(p.command)
 	case p.alive:
 		return "alive"
 	case p.reused:

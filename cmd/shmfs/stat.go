@@ -13,10 +13,15 @@ func init() {
 }
 
 func stat(args []string) error {
-	fl := newFlagSet("stat", "shmfs stat [-dir dir] name...\nshmfs stat -segment id...", `
+	fl := newFlagSet("stat", "shmfs stat [-dir dir] [-base64] name...\nshmfs stat -segment id...", `
 Stat prints every field of the named POSIX shared-memory objects: path,
-size, memory in use, mode, owner, group, inode, device, links, times, and
-the processes that map the object or hold it open.
+size, memory in use, mode, owner, group, inode, device, links, times, the
+processes that map the object or hold it open, and those that cannot be
+inspected but could open it (see "shmfs help gc"). Names are printed as
+ls -b prints them.
+
+With -base64, each name is given in base64 (standard encoding, with
+padding), as ls -json prints it in NameBase64: any bytes, exactly.
 
 With -segment, the arguments are System V segment IDs (as ls shows them),
 and stat prints every field of each segment: key, size, permissions, owner,
@@ -24,14 +29,19 @@ attachments, creator and last process, times, and the processes that have
 the segment attached.`)
 	seg := fl.Bool("segment", false, "the arguments are System V segment IDs")
 	dir := dirFlag(fl)
+	b64 := base64Flag(fl)
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
 	if fl.NArg() == 0 {
-		return usagef(fl, "no %s given", map[bool]string{false: "name", true: "segment ID"}[*seg])
+		return usagef(fl, "no %s given", what(*seg))
+	}
+	names, err := nameArgs(fl, *seg, *b64)
+	if err != nil {
+		return err
 	}
 	failed := false
-	for i, arg := range fl.Args() {
+	for i, arg := range names {
 		if i > 0 {
 			fmt.Println()
 		}
@@ -46,7 +56,7 @@ the segment attached.`)
 			err = statObject(os.Stdout, newNamespace(*dir), arg)
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "shmfs stat: %v\n", err)
+			fmt.Fprintf(os.Stderr, "shmfs stat: %s\n", cleanText(err.Error()))
 			failed = true
 		}
 	}
@@ -66,8 +76,8 @@ func statObject(w io.Writer, ns namespace, name string) error {
 	st := o.stat
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	p := func(label, format string, args ...any) { fmt.Fprintf(tw, label+":\t"+format+"\n", args...) }
-	p("name", "%s", o.Name)
-	p("path", "%s", o.Path)
+	p("name", "%s", quoteName(o.Name))
+	p("path", "%s", quoteName(o.Path))
 	p("size", "%d bytes (%s)", o.Size, humanSize(o.Size))
 	if st.ok {
 		used := st.blocks * 512
@@ -78,8 +88,8 @@ func statObject(w io.Writer, ns namespace, name string) error {
 		p("memory", "%d bytes in use (%s, %d blocks of 512 bytes%s)", used, humanSize(used), st.blocks, note)
 	}
 	p("mode", "%s (%s)", o.Mode, o.Perm)
-	p("owner", "%s (uid %d)", o.Owner, o.UID)
-	p("group", "%s (gid %d)", o.Group, o.GID)
+	p("owner", "%s (uid %d)", cleanText(o.Owner), o.UID)
+	p("group", "%s (gid %d)", cleanText(o.Group), o.GID)
 	if st.ok {
 		p("inode", "%d", st.ino)
 		p("device", "%d:%d", st.major, st.minor)
@@ -114,10 +124,18 @@ func statObject(w io.Writer, ns namespace, name string) error {
 			if q.Open {
 				how = append(how, "holds it open")
 			}
-			fmt.Fprintf(tw, "%s\t%d %s (%s)\n", label, q.PID, q.Command, strings.Join(how, ", "))
+			fmt.Fprintf(tw, "%s\t%d %s (%s)\n", label, q.PID, cleanText(q.Command), strings.Join(how, ", "))
 		}
 		if len(o.users) > 0 && note != "" {
 			fmt.Fprintf(tw, "\t%s\n", strings.TrimSpace(note))
+		}
+		// Those of them that could open it may use it unseen.
+		for i, q := range o.maybe {
+			label := ""
+			if i == 0 {
+				label = "unseen:"
+			}
+			fmt.Fprintf(tw, "%s\t%s, which cannot be inspected and could open it\n", label, q.describe())
 		}
 	}
 	return tw.Flush()
@@ -138,8 +156,8 @@ func statSegment(w io.Writer, id int) error {
 	}
 	p("size", "%d bytes (%s)", g.Size, humanSize(g.Size))
 	p("perms", "%s (%s)", g.Mode, g.Perm)
-	p("owner", "%s (uid %d)", g.Owner, g.UID)
-	p("group", "%s (gid %d)", g.Group, g.GID)
+	p("owner", "%s (uid %d)", cleanText(g.Owner), g.UID)
+	p("group", "%s (gid %d)", cleanText(g.Group), g.GID)
 	p("attached", "%d (nattch)", g.Attached)
 	switch {
 	case g.Removed:
@@ -174,7 +192,7 @@ func statSegment(w io.Writer, id int) error {
 			if i > 0 {
 				label = ""
 			}
-			fmt.Fprintf(tw, "%s\t%d %s (attached)\n", label, q.PID, q.Command)
+			fmt.Fprintf(tw, "%s\t%d %s (attached)\n", label, q.PID, cleanText(q.Command))
 		}
 	}
 	return tw.Flush()

@@ -3,8 +3,11 @@
 package main
 
 import (
+	"errors"
 	"io/fs"
 	"time"
+
+	"github.com/shmfs/shmfs"
 )
 
 // systemDir is where the system namespace would be. Package shmfs supports
@@ -30,3 +33,8 @@ func isTerminal(fd uintptr) bool { return false }
 func termWidth(fd uintptr) int { return 80 }
 
 func segmentUsers() (map[int][]user1, int) { return nil, -1 }
+
+// openInRoot: package shmfs has no Files here.
+func openInRoot(dir, name string, flag int, perm fs.FileMode) (*shmfs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: errors.ErrUnsupported}
+}

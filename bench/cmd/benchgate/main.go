@@ -2,7 +2,10 @@
 //
 // Usage:
 //
-//	go run ./cmd/benchgate [-max PCT] [-alpha A] [-unit U] OLD NEW
+//	cd bench && go run ./cmd/benchgate [-max PCT] [-alpha A] [-unit U] OLD NEW
+//
+// It lives in the nested module bench/ (it reads the files with
+// golang.org/x/perf, which the library's users must not inherit).
 //
 // OLD and NEW are files of `go test -bench` output (benchfmt format), each
 // with several runs of every benchmark (-count=10 is good). For every

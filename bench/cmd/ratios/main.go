@@ -1,11 +1,12 @@
-//go:build ignore
-
-// Ratios prints, as a Markdown table, the median ns/op of every benchmark
+// Command ratios prints, as a Markdown table, the median ns/op of every benchmark
 // of the given benchfmt files side by side per impl, with each impl's speed
 // relative to *os.File (os ns/op ÷ impl ns/op: 10× means ten times faster
 // than os).
 //
-//	go run benchdata/ratios.go benchdata/shmfs.txt benchdata/mmap.txt
+//	cd bench && go run ./cmd/ratios ../benchdata/shmfs.txt ../benchdata/mmap.txt
+//
+// It lives in the nested module bench/ because it reads the files with
+// golang.org/x/perf, which the library's users must not inherit.
 //
 // A benchmark "Op/k=v/impl=X-2" is the row "Op/k=v" and the column X; rows
 // without an impl key are left out.
