@@ -66,7 +66,7 @@ func childCorePeer(args []string) error {
 
 // childCoreRlimitGrow is the child core-rlimit-grow NAME: under RLIMIT_AS =
 // VmSize + 256 MiB, grow the object NAME to 1 GiB through a File that maps
-// it, check what it wrote, then allocate 96 MiB on the heap: the
+// it, check what it wrote, then allocate 32 MiB on the heap: the
 // reservations must have left the Go runtime room to grow. (The old core's
 // doubling reservation took the last of it: the runtime died.)
 func childCoreRlimitGrow(args []string) error {
@@ -100,7 +100,7 @@ func childCoreRlimitGrow(args []string) error {
 		}
 	}
 	var hold [][]byte
-	for range 96 {
+	for range 32 {
 		b := make([]byte, 1<<20)
 		for j := 0; j < len(b); j += 4096 {
 			b[j] = 1

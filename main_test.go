@@ -33,6 +33,7 @@ var children = map[string]func(args []string) error{
 	"coord-wake":          childCoordWake,         // coord_test.go
 	"bench-pong":          childBenchPong,         // bench_coord_test.go
 	"bench-echo":          childBenchEcho,         // bench_coord_test.go
+	"publisher":           childPublisher,         // publish_test.go
 }
 
 func TestMain(m *testing.M) {

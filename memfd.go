@@ -158,11 +158,17 @@ func SendFile(conn *net.UnixConn, f *File) error {
 	return sendFile(conn, f)
 }
 
-// ReceiveFile receives one descriptor sent by [SendFile] on conn and adopts
-// it as a *File ([NewFile]), named as the sender's File was. It returns
-// io.EOF if the peer closed the connection before sending anything. A
-// message that carries no descriptor, more than one, or a descriptor that is
-// not a regular file is refused, and every descriptor it carried is closed.
+// ReceiveFile receives one descriptor on conn and adopts it as a *File
+// ([NewFile]). It takes any message that carries exactly one descriptor:
+// if the data is SendFile's (a two-byte big-endian length, then that many
+// bytes of name) the File gets that name; any other data (one byte, as
+// Python's socket.send_fds(s, [b"x"], [fd]) sends) is no name, and the File
+// is named as the kernel names the descriptor (/proc/self/fd/N:
+// "/dev/shm/orders", "/memfd:frame (deleted)"). At most 4098 bytes of data
+// are read. It returns io.EOF if the peer closed the connection before
+// sending anything. A message with no descriptor, more than one, or a
+// descriptor that is not a regular file is refused, and every descriptor it
+// carried is closed.
 //
 // A descriptor from a peer you do not trust may still be resized or
 // rewritten by that peer: check [File.Seals] before relying on its size or

@@ -53,39 +53,37 @@ func checkVersion(b []byte) (uint64, error) {
 	return v, nil
 }
 
-func init() {
-	// publisher NAME PREFIX MILLISECONDS: publish versions 0, 1, 2... of the
-	// POSIX object NAME for that long, each written under a temporary name
-	// PREFIX* and renamed onto NAME; print how many.
-	children["publisher"] = func(args []string) error {
-		ms, _ := strconv.Atoi(args[2])
-		deadline := time.Now().Add(time.Duration(ms) * time.Millisecond)
-		buf := make([]byte, publishSize)
-		v := uint64(0)
-		for ; v == 0 || time.Now().Before(deadline); v++ {
-			publishVersion(buf, v)
-			f, err := shmfs.CreateTemp("/", args[1]+"*")
-			if err != nil {
-				return err
-			}
-			// In two writes, so that a reader of the temporary name could
-			// see half a version: the fixed name never shows one.
-			if _, err := f.Write(buf[:publishSize/2]); err != nil {
-				return err
-			}
-			if _, err := f.Write(buf[publishSize/2:]); err != nil {
-				return err
-			}
-			if err := f.Close(); err != nil {
-				return err
-			}
-			if err := shmfs.Rename(f.Name(), args[0]); err != nil {
-				return err
-			}
+// childPublisher is the child publisher NAME PREFIX MILLISECONDS: publish
+// versions 0, 1, 2... of the POSIX object NAME for that long, each written
+// under a temporary name PREFIX* and renamed onto NAME; print how many.
+func childPublisher(args []string) error {
+	ms, _ := strconv.Atoi(args[2])
+	deadline := time.Now().Add(time.Duration(ms) * time.Millisecond)
+	buf := make([]byte, publishSize)
+	v := uint64(0)
+	for ; v == 0 || time.Now().Before(deadline); v++ {
+		publishVersion(buf, v)
+		f, err := shmfs.CreateTemp("/", args[1]+"*")
+		if err != nil {
+			return err
 		}
-		fmt.Println(v)
-		return nil
+		// In two writes, so that a reader of the temporary name could
+		// see half a version: the fixed name never shows one.
+		if _, err := f.Write(buf[:publishSize/2]); err != nil {
+			return err
+		}
+		if _, err := f.Write(buf[publishSize/2:]); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := shmfs.Rename(f.Name(), args[0]); err != nil {
+			return err
+		}
 	}
+	fmt.Println(v)
+	return nil
 }
 
 // TestPublishAcrossProcesses: another process publishes whole 1 MiB
@@ -126,7 +124,7 @@ func TestPublishAcrossProcesses(t *testing.T) {
 	for running := true; running; reads++ {
 		select {
 		case childErr = <-done:
-			running = false // one more read, of the last version
+			running = false  // one more read, of the last version
 			done <- childErr // for the cleanup
 		default:
 		}
