@@ -54,8 +54,8 @@ import (
 //     any more. Until then it stays reserved, so no copy ever touches memory
 //     that was unmapped or reused for something else: a read never returns
 //     another mapping's bytes, and a write lands in the object or nowhere.
-//   - A View pins its region (pins, then retired is checked, Dekker style
-//     with seq-cst atomics). A region retired while pinned stays mapped, and
+//   - A View pins its region (one atomic add on the region's state word,
+//     which also holds "retired"). A region retired while pinned stays mapped, and
 //     the last unpin revokes it: fn may Close or grow the File and still
 //     reads valid memory until it returns.
 //   - System calls on the descriptor hold fdMu shared; Close holds it
@@ -162,9 +162,11 @@ func reserveFor(size int64) int {
 type region struct {
 	data     []byte // the whole reservation; the object is [0, size)
 	writable bool   // mapped with PROT_WRITE
-	pins     atomic.Int32
-	retired  atomic.Bool // no longer cur: revoke at the last unpin
-	span     *span       // what the cleanup releases
+	// state is the pin count times 2, plus 1 once retired (no longer
+	// cur: revoke at the last unpin). One word, so that a pin, an unpin
+	// and a retire are each one atomic operation that sees the others.
+	state atomic.Int32
+	span  *span // what the cleanup releases
 }
 
 // span is a region's address range, for its cleanup (which cannot refer to
@@ -203,11 +205,16 @@ func releaseSpan(s *span) {
 
 // retire marks r, no longer cur, for revocation: now, or at its last unpin.
 func (r *region) retire() {
-	r.retired.Store(true)
-	if r.pins.Load() == 0 {
-		r.revoke()
+	if r.state.Or(regionRetired)&^regionRetired == 0 {
+		r.revoke() // no pin
 	}
 }
+
+// The bits of region.state.
+const (
+	regionRetired = 1
+	regionPin     = 2
+)
 
 // revoke replaces r's range by an inaccessible reservation. Once.
 func (r *region) revoke() {
@@ -231,8 +238,7 @@ func (m *mapping) pin() *region {
 		if r == nil {
 			return nil
 		}
-		r.pins.Add(1)
-		if !r.retired.Load() {
+		if r.state.Add(regionPin)&regionRetired == 0 {
 			return r
 		}
 		// Retired between the load and the pin: cur has moved on.
@@ -242,10 +248,13 @@ func (m *mapping) pin() *region {
 
 // unpin releases a pin; the last one revokes a retired region.
 func (r *region) unpin() {
-	if r.pins.Add(-1) == 0 && r.retired.Load() {
+	if r.state.Add(-regionPin) == regionRetired {
 		r.revoke()
 	}
 }
+
+// pinned reports whether a pin holds r (for close).
+func (r *region) pinned() bool { return r.state.Load() >= regionPin }
 
 // faults counts the faults the guard has caught, for tests and debugging.
 var faults atomic.Int64

@@ -14,18 +14,27 @@ import (
 // io.EOF when it reads fewer than len(p). The caller has checked len(p) > 0
 // and off >= 0.
 func (m *mapping) readAt(p []byte, off int64) (int, error) {
-	// The common case: mapped, inside the known size, no fault.
-	if r := m.cur.Load(); r != nil {
-		end := off + int64(len(p))
-		if end > off && end <= m.size.Load() && end <= int64(len(r.data)) {
-			ok := guardedCopy(p, r.data[off:end])
-			runtime.KeepAlive(r)
-			if ok {
-				return len(p), nil
-			}
-		}
+	if m.readMapped(p, off) {
+		return len(p), nil
 	}
 	return m.readSlow(p, off)
+}
+
+// readMapped is the common case of readAt: mapped, inside the known size,
+// no fault. It reports whether it copied all of p; if not, nothing is
+// known and readSlow does the work. It writes no shared memory.
+func (m *mapping) readMapped(p []byte, off int64) bool {
+	r := m.cur.Load()
+	if r == nil {
+		return false
+	}
+	end := off + int64(len(p))
+	if end <= off || end > m.size.Load() || end > int64(len(r.data)) {
+		return false
+	}
+	ok := guardedCopy(p, r.data[off:end])
+	runtime.KeepAlive(r)
+	return ok
 }
 
 // readSlow is readAt for everything else: EOF, growth by a peer, a remap,
@@ -564,7 +573,7 @@ func (m *mapping) close() error {
 	pinned := false
 	if r := m.cur.Swap(nil); r != nil {
 		r.retire()
-		pinned = !r.span.revoked.Load()
+		pinned = r.pinned()
 	}
 	m.mu.Unlock()
 	// Waits pin their regions, so the words they sleep on are still

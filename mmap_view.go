@@ -87,8 +87,7 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 		}
 		return m.viewBuffered(off, n, mode, fn)
 	}
-	defer r.unpin()
-	ferr, err = m.runView(r, r.data[off:end:end], end, fn)
+	ferr, err = m.runView(r, r.data[off:end:end], end, fn) // unpins r
 	if err == nil && write {
 		if m.kind == kindShared && mode&viewChecked == 0 {
 			err = m.checkStored(r, end)
@@ -101,18 +100,26 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 // runView calls fn(b) with the fault guard on. A fault on r (the object
 // lost a page under fn) ends fn and becomes err; any other panic, a fault
 // elsewhere included, goes on to the caller unchanged.
+//
+// It unpins r when fn is done, however fn ends (one deferred call does
+// both, which a View's cost is mostly made of).
 func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error) (ferr, err error) {
 	old := debug.SetPanicOnFault(true)
 	defer func() {
 		debug.SetPanicOnFault(old)
-		if p := recover(); p != nil {
-			a, ok := p.(interface{ Addr() uintptr })
-			if !ok || a.Addr()-r.span.addr >= r.span.n {
-				panic(p)
-			}
-			faults.Add(1)
-			err = m.viewFault(r, end, int64(a.Addr()-r.span.addr))
+		p := recover()
+		if p == nil {
+			r.unpin()
+			return
 		}
+		a, ok := p.(interface{ Addr() uintptr })
+		if !ok || a.Addr()-r.span.addr >= r.span.n {
+			r.unpin()
+			panic(p)
+		}
+		faults.Add(1)
+		err = m.viewFault(r, end, int64(a.Addr()-r.span.addr))
+		r.unpin()
 	}()
 	return fn(b), nil
 }
