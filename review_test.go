@@ -393,3 +393,36 @@ func TestWordErrorsAfterShrink(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentFullIsEFBIG: a write that a fixed-size segment cuts short
+// writes what fits and returns an error wrapping syscall.EFBIG, as a file
+// at its size limit does.
+func TestSegmentFullIsEFBIG(t *testing.T) {
+	seg, err := shmfs.OpenSegment(shmfs.IPC_PRIVATE, 100, os.O_RDWR, 0600)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := seg.Stat()
+	defer shmfs.RemoveSegment(fi.Sys().(*shmfs.SegmentInfo).ID)
+	defer seg.Close()
+	for _, c := range []struct {
+		off  int64
+		n    int
+		want int
+	}{{90, 20, 10}, {100, 1, 0}, {1 << 40, 1, 0}} {
+		n, err := seg.WriteAt(make([]byte, c.n), c.off)
+		var pe *fs.PathError
+		if n != c.want || !errors.Is(err, syscall.EFBIG) || !errors.As(err, &pe) || pe.Op != "write" {
+			t.Errorf("WriteAt(%d bytes, %d) = %d, %v; want %d and a write error wrapping EFBIG", c.n, c.off, n, err, c.want)
+		}
+	}
+	if _, err := seg.Seek(95, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := seg.Write(make([]byte, 10)); n != 5 || !errors.Is(err, syscall.EFBIG) {
+		t.Errorf("Write past the end = %d, %v", n, err)
+	}
+}

@@ -25,6 +25,45 @@
 // error (or, where the kernel can still answer, exactly what pread/pwrite
 // would have returned) and the process lives on.
 //
+// Beyond *os.File, a File hands out its bytes in place ([File.View],
+// [File.Update]), and lets processes coordinate through the object: whole
+// file locks ([File.Lock]), atomic words ([File.AddUint64]) and futex
+// waits ([File.Wait], [File.Wake]) that C programs share.
+//
+// # Errors
+//
+// Errors are *fs.PathError (*os.LinkError for Rename, Link and Symlink)
+// with package os's op names, and io.EOF unwrapped, as package os returns
+// them. Every error a caller may need to tell apart matches one of these
+// with [errors.Is]; no caller has to compare strings:
+//
+//   - [fs.ErrNotExist], [fs.ErrExist], [fs.ErrPermission], [fs.ErrClosed]
+//     (any call after Close), [fs.ErrInvalid] (a bad name, a negative offset
+//     or length, an unaligned word or one outside the file, Wake of n < 1):
+//     where *os.File and os.Root give them.
+//   - [io.EOF]: reads at the end, unwrapped. [io.ErrUnexpectedEOF]: a View or
+//     Update of a range past the end, or one the object shrank under while
+//     fn ran.
+//   - [errors.ErrUnsupported]: another system than Linux; a System V
+//     segment's size (Truncate), descriptor (Lock, Chdir, SyscallConn,
+//     SendFile, Seal) or copy-on-write view; an O_PRIVATE view's size; words
+//     and futexes on a File that maps nothing; a file that can never be
+//     sealed.
+//   - [os.ErrDeadlineExceeded]: a Wait whose timeout passed.
+//     [os.ErrNoDeadline]: SetDeadline and friends, as on a regular file.
+//   - syscall errnos: ENOSPC (tmpfs is full: a write, a View or Update, a
+//     word), EFBIG (a write that a fixed-size System V segment cut short,
+//     the bytes that fit written, as at a file's size limit; a write that
+//     would grow an O_PRIVATE view), EPERM (a seal forbids it; also
+//     fs.ErrPermission), EBUSY (SealWrite while the file is mapped for
+//     writing elsewhere), EBADF (the access mode forbids the call, as for
+//     *os.File), EINVAL, EISDIR, ENOTDIR, ENXIO (SEEK_DATA/SEEK_HOLE past the
+//     end), EFAULT (a memory fault nothing could redo or explain, such as a
+//     store into a read-only View).
+//
+// FIFOs, devices and sockets are refused at open, without blocking, with an
+// error that says "not a regular file" (they cannot be mapped).
+//
 // Linux is supported; on every other system the package compiles and every
 // constructor returns an error matching [errors.ErrUnsupported].
 package shmfs
