@@ -92,54 +92,54 @@ func (f *File) lock(op string, typ int16, wait bool) (bool, error) {
 
 // LoadUint32 atomically loads the 32-bit word at off.
 func (f *File) LoadUint32(off int64) (uint32, error) {
-	v, _, err := f.word32("loaduint32", off, opLoad, 0, 0)
+	v, _, err := fileWord[uint32](f, "loaduint32", off, opLoad, 0, 0)
 	return v, err
 }
 
 // StoreUint32 atomically stores val into the 32-bit word at off. A plain
 // store does not wake a Wait on the word: call Wake.
 func (f *File) StoreUint32(off int64, val uint32) error {
-	_, _, err := f.word32("storeuint32", off, opStore, val, 0)
+	_, _, err := fileWord(f, "storeuint32", off, opStore, val, 0)
 	return err
 }
 
 // AddUint32 atomically adds delta to the 32-bit word at off and returns the
 // new value. (To subtract d, add ^uint32(d-1), as with sync/atomic.)
 func (f *File) AddUint32(off int64, delta uint32) (new uint32, err error) {
-	v, _, err := f.word32("adduint32", off, opAdd, delta, 0)
+	v, _, err := fileWord(f, "adduint32", off, opAdd, delta, 0)
 	return v, err
 }
 
 // CompareAndSwapUint32 atomically replaces the 32-bit word at off with new
 // if it holds old, and reports whether it did.
 func (f *File) CompareAndSwapUint32(off int64, old, new uint32) (swapped bool, err error) {
-	_, ok, err := f.word32("compareandswapuint32", off, opCas, old, new)
+	_, ok, err := fileWord(f, "compareandswapuint32", off, opCas, old, new)
 	return ok, err
 }
 
 // LoadUint64 atomically loads the 64-bit word at off.
 func (f *File) LoadUint64(off int64) (uint64, error) {
-	v, _, err := f.word64("loaduint64", off, opLoad, 0, 0)
+	v, _, err := fileWord[uint64](f, "loaduint64", off, opLoad, 0, 0)
 	return v, err
 }
 
 // StoreUint64 atomically stores val into the 64-bit word at off.
 func (f *File) StoreUint64(off int64, val uint64) error {
-	_, _, err := f.word64("storeuint64", off, opStore, val, 0)
+	_, _, err := fileWord(f, "storeuint64", off, opStore, val, 0)
 	return err
 }
 
 // AddUint64 atomically adds delta to the 64-bit word at off and returns the
 // new value.
 func (f *File) AddUint64(off int64, delta uint64) (new uint64, err error) {
-	v, _, err := f.word64("adduint64", off, opAdd, delta, 0)
+	v, _, err := fileWord(f, "adduint64", off, opAdd, delta, 0)
 	return v, err
 }
 
 // CompareAndSwapUint64 atomically replaces the 64-bit word at off with new
 // if it holds old, and reports whether it did.
 func (f *File) CompareAndSwapUint64(off int64, old, new uint64) (swapped bool, err error) {
-	_, ok, err := f.word64("compareandswapuint64", off, opCas, old, new)
+	_, ok, err := fileWord(f, "compareandswapuint64", off, opCas, old, new)
 	return ok, err
 }
 
@@ -157,22 +157,12 @@ func (f *File) wordCheck(op string, write bool) error {
 	return nil
 }
 
-func (f *File) word32(op string, off int64, o wordOp, a, b uint32) (uint32, bool, error) {
+// fileWord checks f and runs o on its word of type T at off.
+func fileWord[T word](f *File, op string, off int64, o wordOp, a, b T) (T, bool, error) {
 	if err := f.wordCheck(op, o != opLoad); err != nil {
 		return 0, false, err
 	}
-	v, ok, err := f.m.word32(off, o, a, b)
-	if err != nil {
-		return 0, false, f.wrapErr(op, err)
-	}
-	return v, ok, nil
-}
-
-func (f *File) word64(op string, off int64, o wordOp, a, b uint64) (uint64, bool, error) {
-	if err := f.wordCheck(op, o != opLoad); err != nil {
-		return 0, false, err
-	}
-	v, ok, err := f.m.word64(off, o, a, b)
+	v, ok, err := wordOn(f.m, off, o, a, b)
 	if err != nil {
 		return 0, false, f.wrapErr(op, err)
 	}

@@ -68,35 +68,18 @@ func (m *mapping) wordAt(off int64, size int64, write bool) (*region, unsafe.Poi
 	return r, unsafe.Pointer(&r.data[off]), nil
 }
 
-// word32 runs op on the 32-bit word at off.
-func (m *mapping) word32(off int64, op wordOp, a, b uint32) (v uint32, swapped bool, err error) {
-	for try := 0; ; try++ {
-		r, p, err := m.wordAt(off, 4, op != opLoad)
-		if err != nil {
-			return 0, false, err
-		}
-		v, swapped, faulted := guardedWord32((*uint32)(p), op, a, b)
-		runtime.KeepAlive(r)
-		if !faulted {
-			if op != opLoad {
-				m.markDirty()
-			}
-			return v, swapped, nil
-		}
-		if err := m.wordFault(r, off+4, off, try); err != nil {
-			return 0, false, err
-		}
-	}
-}
+// word is an atomic word's type.
+type word interface{ uint32 | uint64 }
 
-// word64 runs op on the 64-bit word at off.
-func (m *mapping) word64(off int64, op wordOp, a, b uint64) (v uint64, swapped bool, err error) {
+// wordOn runs op on the word of type T at off.
+func wordOn[T word](m *mapping, off int64, op wordOp, a, b T) (v T, swapped bool, err error) {
+	size := int64(unsafe.Sizeof(a))
 	for try := 0; ; try++ {
-		r, p, err := m.wordAt(off, 8, op != opLoad)
+		r, p, err := m.wordAt(off, size, op != opLoad)
 		if err != nil {
 			return 0, false, err
 		}
-		v, swapped, faulted := guardedWord64((*uint64)(p), op, a, b)
+		v, swapped, faulted := guardedWord((*T)(p), op, a, b)
 		runtime.KeepAlive(r)
 		if !faulted {
 			if op != opLoad {
@@ -104,7 +87,7 @@ func (m *mapping) word64(off int64, op wordOp, a, b uint64) (v uint64, swapped b
 			}
 			return v, swapped, nil
 		}
-		if err := m.wordFault(r, off+8, off, try); err != nil {
+		if err := m.wordFault(r, off+size, off, try); err != nil {
 			return 0, false, err
 		}
 	}
@@ -125,7 +108,8 @@ func (m *mapping) wordFault(r *region, end, at int64, try int) error {
 	return errWordShrunk
 }
 
-func guardedWord32(p *uint32, op wordOp, a, b uint32) (v uint32, swapped, faulted bool) {
+// guardedWord runs op on *p under the fault guard.
+func guardedWord[T word](p *T, op wordOp, a, b T) (v T, swapped, faulted bool) {
 	old := debug.SetPanicOnFault(true)
 	defer func() {
 		debug.SetPanicOnFault(old)
@@ -137,40 +121,29 @@ func guardedWord32(p *uint32, op wordOp, a, b uint32) (v uint32, swapped, faulte
 			faulted = true
 		}
 	}()
-	switch op {
-	case opLoad:
-		v = memword.Load32(p)
-	case opStore:
-		memword.Store32(p, a)
-	case opAdd:
-		v = memword.Add32(p, a)
-	case opCas:
-		swapped = memword.Cas32(p, a, b)
-	}
-	return v, swapped, false
-}
-
-func guardedWord64(p *uint64, op wordOp, a, b uint64) (v uint64, swapped, faulted bool) {
-	old := debug.SetPanicOnFault(true)
-	defer func() {
-		debug.SetPanicOnFault(old)
-		if r := recover(); r != nil {
-			if !isFault(r) {
-				panic(r)
-			}
-			faults.Add(1)
-			faulted = true
+	switch p := any(p).(type) {
+	case *uint32:
+		switch a, b := uint32(a), uint32(b); op {
+		case opLoad:
+			v = T(memword.Load32(p))
+		case opStore:
+			memword.Store32(p, a)
+		case opAdd:
+			v = T(memword.Add32(p, a))
+		case opCas:
+			swapped = memword.Cas32(p, a, b)
 		}
-	}()
-	switch op {
-	case opLoad:
-		v = memword.Load64(p)
-	case opStore:
-		memword.Store64(p, a)
-	case opAdd:
-		v = memword.Add64(p, a)
-	case opCas:
-		swapped = memword.Cas64(p, a, b)
+	case *uint64:
+		switch a, b := uint64(a), uint64(b); op {
+		case opLoad:
+			v = T(memword.Load64(p))
+		case opStore:
+			memword.Store64(p, a)
+		case opAdd:
+			v = T(memword.Add64(p, a))
+		case opCas:
+			swapped = memword.Cas64(p, a, b)
+		}
 	}
 	return v, swapped, false
 }
@@ -204,7 +177,7 @@ func (m *mapping) wait(off int64, old uint32, timeout time.Duration) error {
 		if err != nil {
 			return err
 		}
-		v, _, faulted := guardedWord32((*uint32)(p), opLoad, 0, 0)
+		v, _, faulted := guardedWord((*uint32)(p), opLoad, 0, 0)
 		if faulted {
 			runtime.KeepAlive(r)
 			if err := m.wordFault(r, off+4, off, try); err != nil {
