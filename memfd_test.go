@@ -447,6 +447,9 @@ func TestSealShrinkGrow(t *testing.T) {
 	f.Seek(0, io.SeekEnd)
 	n, err = f.Write([]byte("xyz"))
 	mfWantErr(t, "Write at the end under SealGrow", err, "write", fs.ErrPermission)
+	if n != 0 {
+		t.Errorf("Write at the end under SealGrow: n = %d", n)
+	}
 	// A write that straddles the end: what *os.File's pwrite(2) writes (the
 	// whole pages before the page that would grow the file), then EPERM.
 	// (*os.File's WriteAt writes the same bytes but reports n = 0: it drops

@@ -313,11 +313,7 @@ func privateDir(t *testing.T) string {
 // unusedID is a user and group ID that no process has: an object owned by
 // it with mode 0600 is one that no process which cannot be inspected could
 // open, so gc's verdict on it depends on nothing else on the machine.
-// holderID is another, for the process a test hides from gc.
-var (
-	unusedID = 0x7ffe0000 + os.Getpid()%0xffff
-	holderID = unusedID + 0x10000
-)
+var unusedID = 0x7ffe0000 + os.Getpid()%0xffff
 
 // unowned gives the file at path to unusedID:unusedID with mode 0600 (as
 // root; otherwise it only sets the mode).
