@@ -128,6 +128,22 @@ var (
 	errNoWaitv     = errors.New("futex: no futex_waitv in this kernel")
 )
 
+// Errors of opening and passing descriptors.
+var (
+	// errNotRegular refuses FIFOs, devices and sockets: only regular files
+	// can be mapped as shared memory.
+	errNotRegular = errors.New("not a regular file")
+
+	// ReceiveFile's refusals.
+	errNoFD    = errors.New("shmfs: ReceiveFile: the message carries no descriptor")
+	errManyFDs = errors.New("shmfs: ReceiveFile: the message carries more than one descriptor")
+	errNilConn = errors.New("shmfs: nil *net.UnixConn")
+
+	// errClosedConn: SyscallConn of a closed File (its RawConn fails as
+	// an *os.File's does).
+	errClosedConn = errors.New("closed")
+)
+
 // isEFAULT reports whether err is the kernel's EFAULT (a system call
 // touched a page that is gone), wrapped or not.
 func isEFAULT(err error) bool { return errors.Is(err, errEFault) }

@@ -22,11 +22,6 @@ const maxPassedName = 4096
 // (what does not fit is closed by the kernel).
 const maxPassedFDs = 16
 
-var (
-	errNoFD    = errors.New("shmfs: ReceiveFile: the message carries no descriptor")
-	errManyFDs = errors.New("shmfs: ReceiveFile: the message carries more than one descriptor")
-	errNilConn = errors.New("shmfs: nil *net.UnixConn")
-)
 
 func sendFile(conn *net.UnixConn, f *File) error {
 	if f == nil {

@@ -1,8 +1,6 @@
 package shmfs
 
 import (
-	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -20,9 +18,6 @@ import (
 // again). Its other methods work on the descriptor as they do for a file:
 // Write fails with EBADF, Truncate with EINVAL, Stat and Chmod are fstat
 // and fchmod.
-
-// errSegmentNoFD: a System V segment has no file descriptor.
-var errSegmentNoFD = fmt.Errorf("a System V segment has no file descriptor: %w", errors.ErrUnsupported)
 
 var _ fs.ReadDirFile = (*File)(nil)
 
@@ -57,14 +52,14 @@ func (f *File) dirSeek(offset int64, whence int) (int64, error) {
 
 // withOSFile calls fn with the *os.File on f's descriptor. closed is the
 // error a closed File returns; a System V segment (no descriptor) returns
-// errSegmentNoFD. A Close that races fn is the *os.File's to handle: its
+// errNoDescriptor. A Close that races fn is the *os.File's to handle: its
 // descriptor stays open until fn's call on it returns.
 func (f *File) withOSFile(closed error, fn func(osf *os.File) error) error {
 	if f.closed.Load() || f.m.isClosed() {
 		return closed
 	}
 	if _, ok := f.m.segment(); ok {
-		return errSegmentNoFD
+		return errNoDescriptor
 	}
 	return fn(f.m.osFile(f.name))
 }
@@ -89,8 +84,8 @@ func list[T any](f *File, osList func(osf *os.File) ([]T, error)) ([]T, error) {
 		l, err = osList(osf)
 		return renamed(err, osf.Name(), f.name)
 	})
-	if err == errSegmentNoFD {
-		err = &fs.PathError{Op: "readdirent", Path: f.name, Err: errSegmentNoFD}
+	if err == errNoDescriptor {
+		err = &fs.PathError{Op: "readdirent", Path: f.name, Err: errNoDescriptor}
 	}
 	if l == nil && err != nil {
 		l = []T{} // as os: an empty slice, not nil
@@ -187,8 +182,6 @@ func (f *File) SyscallConn() (syscall.RawConn, error) {
 	}
 	return nil, f.wrapErr("SyscallConn", err)
 }
-
-var errClosedConn = errors.New("closed")
 
 // closedConn is the raw connection of a closed File: as an *os.File's, its
 // methods fail with os's bare "use of closed file".

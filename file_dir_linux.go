@@ -9,7 +9,7 @@ import (
 // chdir is File.Chdir's system half.
 func (f *File) chdir() error {
 	if _, ok := f.m.segment(); ok {
-		return errSegmentNoFD
+		return errNoDescriptor
 	}
 	return f.m.withFD(func(fd int) error {
 		return ignoringEINTR0(func() error { return unix.Fchdir(fd) })

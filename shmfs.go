@@ -69,7 +69,6 @@
 package shmfs
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"slices"
@@ -318,9 +317,6 @@ func validPath(name string) bool {
 	return fs.ValidPath(name) && !strings.Contains(name, "\x00")
 }
 
-// errNotRegular refuses FIFOs, devices and sockets: only regular files can
-// be mapped as shared memory.
-var errNotRegular = errors.New("not a regular file")
 
 // O_PRIVATE, or'ed into OpenFile's flag, maps the object copy-on-write
 // (MAP_PRIVATE): reads see the object, writes stay in this File and never

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,18 +14,6 @@ import (
 // package-level functions resolve NAME as os.Root does in /dev/shm, which
 // follows a symbolic link only while it stays there.)
 const shmDir = "/dev/shm"
-
-// Stat_t from x/sys and from syscall are the same structure on Linux; the
-// arrays fail to compile if that ever stops being true.
-var (
-	_ [unsafe.Sizeof(syscall.Stat_t{}) - unsafe.Sizeof(unix.Stat_t{})]byte
-	_ [unsafe.Sizeof(unix.Stat_t{}) - unsafe.Sizeof(syscall.Stat_t{})]byte
-)
-
-func fstat(fd int, st *syscall.Stat_t) error {
-	_, err := ignoringEINTR(func() (int, error) { return 0, unix.Fstat(fd, (*unix.Stat_t)(unsafe.Pointer(st))) })
-	return err
-}
 
 // syscallMode converts io/fs permission and special bits to open(2)'s.
 func syscallMode(perm fs.FileMode) uint32 {
@@ -71,7 +58,7 @@ func openIn(r *os.Root, name string, flag int, perm fs.FileMode, st *syscall.Sta
 		return nil, err
 	}
 	fd := int(osf.Fd())
-	if err := fstat(fd, st); err != nil {
+	if err := sysFstat(fd, st); err != nil {
 		osf.Close()
 		return nil, err
 	}

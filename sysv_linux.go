@@ -195,14 +195,8 @@ func removeSegment(id int) error {
 
 func ftok(path string, projID byte) (int, error) {
 	var st unix.Stat_t
-	for {
-		err := unix.Stat(path, &st)
-		if err == nil {
-			break
-		}
-		if err != unix.EINTR {
-			return -1, &fs.PathError{Op: "ftok", Path: path, Err: err}
-		}
+	if err := ignoringEINTR0(func() error { return unix.Stat(path, &st) }); err != nil {
+		return -1, &fs.PathError{Op: "ftok", Path: path, Err: err}
 	}
 	key := uint32(st.Ino&0xffff) | uint32(st.Dev&0xff)<<16 | uint32(projID)<<24
 	return int(int32(key)), nil
