@@ -22,7 +22,6 @@ const maxPassedName = 4096
 // (what does not fit is closed by the kernel).
 const maxPassedFDs = 16
 
-
 func sendFile(conn *net.UnixConn, f *File) error {
 	if f == nil {
 		return fs.ErrInvalid

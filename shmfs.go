@@ -317,7 +317,6 @@ func validPath(name string) bool {
 	return fs.ValidPath(name) && !strings.Contains(name, "\x00")
 }
 
-
 // O_PRIVATE, or'ed into OpenFile's flag, maps the object copy-on-write
 // (MAP_PRIVATE): reads see the object, writes stay in this File and never
 // reach the object or other processes. A private File cannot change the
