@@ -163,6 +163,8 @@ func (m *mapping) viewFault(r *region, end, at int64) error {
 			return errViewShrunk
 		case err == nil:
 			return errFault
+		case m.closed.Load():
+			return fs.ErrClosed // closed while this looked
 		}
 		// No write access to allocate: judge by what is free.
 		var full bool
