@@ -70,6 +70,13 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 		return nil, errViewPastEOF
 	}
 	r := m.pin()
+	if r != nil && end > int64(len(r.data)) && m.kind == kindShared {
+		// The object grew past the reservation: a larger one, so that
+		// the bytes are viewed in place (past the bound they cannot be).
+		r.unpin()
+		m.remapTo(end)
+		r = m.pin()
+	}
 	if r == nil || end > int64(len(r.data)) || (write && !r.writable) {
 		if r != nil {
 			r.unpin()

@@ -53,6 +53,12 @@ func (m *mapping) wordAt(off int64, size int64, write bool) (*region, unsafe.Poi
 		return nil, nil, invalid("the %d-byte word at %d is not inside the file (%d bytes)", size, off, m.size.Load())
 	}
 	r := m.cur.Load()
+	if r != nil && end > int64(len(r.data)) && m.kind == kindShared {
+		// The object grew past the reservation (Truncate, a peer, another
+		// File's write): a larger one, as a read or write past it makes.
+		m.remapTo(end)
+		r = m.cur.Load()
+	}
 	if r == nil {
 		return nil, nil, fs.ErrClosed
 	}
