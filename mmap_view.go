@@ -119,7 +119,12 @@ func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error)
 			r.unpin()
 			return
 		}
-		a, ok := p.(interface{ Addr() uintptr })
+		// A fault is the runtime's error with the address; fn's own
+		// panic value may have an Addr method too.
+		a, ok := p.(interface {
+			runtime.Error
+			Addr() uintptr
+		})
 		if !ok || a.Addr()-r.span.addr >= r.span.n {
 			r.unpin()
 			panic(p)

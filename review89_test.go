@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shmfs/shmfs"
 )
@@ -85,5 +86,38 @@ func TestWordsPastFirstReservation(t *testing.T) {
 				t.Errorf("Update inside the grown file: %v", err)
 			}
 		})
+	}
+}
+
+// addrPanic is a panic value of fn's own with an Addr method, as the
+// runtime's memory faults have.
+type addrPanic struct{ a uintptr }
+
+func (p addrPanic) Addr() uintptr { return p.a }
+func (p addrPanic) Error() string { return "fn's panic" }
+
+// TestViewPanicWithAddr: a panic in fn that is not a memory fault goes on
+// up unchanged, even when its value has an Addr method pointing into b.
+func TestViewPanicWithAddr(t *testing.T) {
+	f, _, _ := coordFile(t, 4096)
+	for _, update := range []bool{false, true} {
+		var pv addrPanic
+		fn := func(b []byte) error {
+			pv = addrPanic{uintptr(unsafe.Pointer(&b[3]))}
+			panic(pv)
+		}
+		var err error
+		p := func() (p any) {
+			defer func() { p = recover() }()
+			if update {
+				err = f.Update(0, 10, fn)
+			} else {
+				err = f.View(0, 10, fn)
+			}
+			return nil
+		}()
+		if p != any(pv) {
+			t.Errorf("update %v: recovered %v, View returned %v; want fn's panic value", update, p, err)
+		}
 	}
 }
