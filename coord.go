@@ -85,9 +85,10 @@ func (f *File) lock(op string, typ int16, wait bool) (bool, error) {
 // sealed against writes, fs.ErrPermission); Load does not. Every access
 // runs under the fault guard, in race-detector builds too: if a peer
 // truncates the object under the word, the call returns an error wrapping
-// io.ErrUnexpectedEOF and the process lives on. A File that maps nothing
-// (a write-only descriptor, a file system without mmap) has no words: an
-// error wrapping errors.ErrUnsupported. Errors are *fs.PathError with the
+// io.ErrUnexpectedEOF and the process lives on. A write-only File reads no
+// words: the error class ReadAt gives (EBADF). A File that maps nothing (a
+// file system without mmap) has no words: an error wrapping
+// errors.ErrUnsupported. Errors are *fs.PathError with the
 // method's name, in lower case, as Op.
 
 // LoadUint32 atomically loads the 32-bit word at off.

@@ -467,8 +467,8 @@ func TestWait(t *testing.T) {
 	if err := f.Wait(0, 6, time.Hour); err != nil {
 		t.Errorf("Wait for a value the word does not hold = %v", err)
 	}
-	if err := f.Wait(0, 7, 0); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Errorf("Wait(timeout 0) = %v", err)
+	if err := f.Wait(0, 7, 0); !errors.Is(err, os.ErrDeadlineExceeded) || !os.IsTimeout(err) {
+		t.Errorf("Wait(timeout 0) = %v (os.IsTimeout %v), want os.ErrDeadlineExceeded as *os.File's deadlines give it", err, os.IsTimeout(err))
 	}
 	for _, d := range []time.Duration{time.Millisecond, 30 * time.Millisecond} {
 		start := time.Now()

@@ -103,7 +103,7 @@ var (
 // Errors of words, waits and locks.
 var (
 	// errWaitTimeout: a Wait whose timeout passed.
-	errWaitTimeout = fmt.Errorf("wait: the timeout passed: %w", os.ErrDeadlineExceeded)
+	errWaitTimeout = os.ErrDeadlineExceeded // itself, so that os.IsTimeout holds, as for *os.File deadlines
 
 	// errWordNotMapped: atomics and futexes need the word mapped; this
 	// File maps nothing (a write-only descriptor, a file system without
