@@ -60,16 +60,22 @@ func (m *mapping) readMapped(p []byte, off int64) bool {
 	case storeFaulted:
 		return false
 	case storeCopied:
-		real, err := m.fsize()
-		if err != nil {
-			return false
-		}
-		if real < end {
-			m.size.Store(real)
+		if ok, err := m.sizeReaches(end); !ok || err != nil {
 			return false
 		}
 	}
 	return true
+}
+
+// sizeReaches asks fstat whether the object reaches end, and keeps the
+// size it learns.
+func (m *mapping) sizeReaches(end int64) (bool, error) {
+	real, err := m.fsize()
+	if err != nil {
+		return false, err
+	}
+	m.size.Store(real)
+	return real >= end, nil
 }
 
 // readSlow is readAt for everything else: EOF, growth by a peer, a remap,

@@ -4,6 +4,8 @@ package shmfs_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -64,5 +66,70 @@ func TestReadAfterShrinkIntoLastPage(t *testing.T) {
 		}
 		o.Close()
 		f.Close()
+	}
+}
+
+// TestFirstCallAfterShrinkIntoLastPage: the first call after someone else
+// shrinks the object into a page this File has mapped sees the new end: a
+// View or Update reaching past it is io.ErrUnexpectedEOF and fn is not
+// called, and WriteTo copies what is there.
+func TestFirstCallAfterShrinkIntoLastPage(t *testing.T) {
+	const size = 1 << 20
+	calls := map[string]func(f *shmfs.File, newSize int64) error{
+		"View": func(f *shmfs.File, newSize int64) error {
+			err := f.View(0, int(newSize)+1, func([]byte) error { return errors.New("fn called") })
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("View(0, %d) = %v, want io.ErrUnexpectedEOF", newSize+1, err)
+			}
+			return nil
+		},
+		"Update": func(f *shmfs.File, newSize int64) error {
+			called := false
+			err := f.Update(0, int(newSize)+1, func([]byte) error { called = true; return nil })
+			if !errors.Is(err, io.ErrUnexpectedEOF) || called {
+				return fmt.Errorf("Update(0, %d) = %v (fn called: %v), want io.ErrUnexpectedEOF, fn not called", newSize+1, err, called)
+			}
+			return nil
+		},
+		"WriteTo": func(f *shmfs.File, newSize int64) error {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return err
+			}
+			got := make(chan int64)
+			go func() { m, _ := io.Copy(io.Discard, pr); got <- m }()
+			m, err := f.WriteTo(pw)
+			pw.Close()
+			g := <-got
+			pr.Close()
+			if m != newSize || err != nil || g != newSize {
+				return fmt.Errorf("WriteTo(pipe) = %d, %v (the reader got %d), want %d", m, err, g, newSize)
+			}
+			return nil
+		},
+	}
+	for name, call := range calls {
+		for _, newSize := range []int64{100, 5000} {
+			s := scratch(t, "")
+			f, err := shmfs.Create(s.Name("shrunk"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(bytes.Repeat([]byte{'a'}, size)); err != nil {
+				t.Fatal(err)
+			}
+			all := make([]byte, size)
+			for range 2 {
+				f.ReadAt(all, 0)
+			}
+			f.Seek(0, io.SeekStart)
+			if err := os.Truncate(s.Path("shrunk"), newSize); err != nil {
+				t.Fatal(err)
+			}
+			if err := call(f, newSize); err != nil {
+				t.Errorf("%s after a shrink to %d: %v", name, newSize, err)
+			}
+			f.Close()
+		}
 	}
 }
