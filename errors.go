@@ -98,6 +98,10 @@ var (
 	// errNotMapped: an in-place view of bytes that are not mapped (the
 	// caller then copies).
 	errNotMapped = errors.New("shmfs: not mapped")
+
+	// errProbeFaulted: the page a view probes before fn runs is gone (the
+	// core then asks fstat; never returned to a caller).
+	errProbeFaulted = errors.New("shmfs: probe faulted")
 )
 
 // Errors of words, waits and locks.

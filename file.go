@@ -384,8 +384,11 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 			k, werr = w.Write(b)
 			return werr
 		})
-		if verr == errNotMapped {
+		switch verr {
+		case errNotMapped:
 			return n, false, nil // copy the rest
+		case errViewPastEOF:
+			continue // a peer shrank the object: the new size is known now
 		}
 		k = max(0, min(k, chunk))
 		switch {

@@ -298,7 +298,9 @@ const (
 
 // guardedStore copies src into dst and then, if probe is not nil, reads the
 // byte it points to, all under the fault guard. It returns the stage it
-// reached.
+// reached. Writes copy into the mapping with it, and reads out of it
+// (readMapped): the probe tells both that the object still reaches past
+// them.
 func guardedStore(dst, src []byte, probe *byte) (stage int) {
 	old := debug.SetPanicOnFault(true)
 	defer func() {

@@ -22,19 +22,60 @@ func (m *mapping) readAt(p []byte, off int64) (int, error) {
 
 // readMapped is the common case of readAt: mapped, inside the known size,
 // no fault. It reports whether it copied all of p; if not, nothing is
-// known and readSlow does the work. It writes no shared memory.
+// known and readSlow does the work. It writes no shared memory, unless it
+// finds that a peer shrank the object.
+//
+// A peer may have shrunk a shared object since this File last looked: the
+// pages past its new end are gone (the copy faults), but its new last page
+// is still there, zeros past the end, and a copy from it does not fault.
+// So the read then probes the last mapped page of the known size, the same
+// page for every read (it stays in the caches and the TLB): if it is still
+// there, the object reaches past every read that ends before it. A read
+// that ends in that page asks fstat. (On a sparse tmpfs object the probe
+// gives that page a page, once, as a read of it would.)
 func (m *mapping) readMapped(p []byte, off int64) bool {
 	r := m.cur.Load()
 	if r == nil {
 		return false
 	}
 	end := off + int64(len(p))
-	if end <= off || end > m.size.Load() || end > int64(len(r.data)) {
+	size := m.size.Load()
+	if end <= off || end > size || end > int64(len(r.data)) {
 		return false
 	}
-	ok := guardedCopy(p, r.data[off:end])
+	if m.kind != kindShared {
+		// A segment's size is fixed; a private view's pages are its own.
+		ok := guardedCopy(p, r.data[off:end])
+		runtime.KeepAlive(r)
+		return ok
+	}
+	last := (min(size, int64(len(r.data))) - 1) &^ (pageSize - 1)
+	var probe *byte
+	if end <= last {
+		probe = &r.data[last]
+	}
+	stage := guardedStore(p, r.data[off:end], probe)
 	runtime.KeepAlive(r)
-	return ok
+	switch stage {
+	case storeFaulted:
+		return false
+	case storeCopied:
+		if ok, err := m.sizeReaches(end); !ok || err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// sizeReaches asks fstat whether the object reaches end, and keeps the
+// size it learns.
+func (m *mapping) sizeReaches(end int64) (bool, error) {
+	real, err := m.fsize()
+	if err != nil {
+		return false, err
+	}
+	m.size.Store(real)
+	return real >= end, nil
 }
 
 // readSlow is readAt for everything else: EOF, growth by a peer, a remap,

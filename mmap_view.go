@@ -94,7 +94,31 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 		}
 		return m.viewBuffered(off, n, mode, fn)
 	}
-	ferr, err = m.runView(r, r.data[off:end:end], end, fn) // unpins r
+	// A peer may have shrunk the object into a page r maps, which then
+	// reads as zeros without a fault (see readMapped): runView first
+	// probes the last page of the known size, and where end is in that
+	// page, or the probe faults, fstat says whether fn may run.
+	var probe *byte
+	if m.kind == kindShared && mode&viewChecked == 0 {
+		if last := (min(size, int64(len(r.data))) - 1) &^ (pageSize - 1); end <= last {
+			probe = &r.data[last]
+		} else {
+			err = errProbeFaulted
+		}
+	}
+	if err == nil {
+		ferr, err = m.runView(r, r.data[off:end:end], end, probe, fn) // unpins r, unless the probe faults
+	}
+	if err == errProbeFaulted {
+		if ok, err := m.sizeReaches(end); !ok {
+			r.unpin()
+			if err == nil {
+				err = errViewPastEOF // a peer shrank the object
+			}
+			return nil, err
+		}
+		ferr, err = m.runView(r, r.data[off:end:end], end, nil, fn) // unpins r
+	}
 	if err == nil && write {
 		if m.kind == kindShared && mode&viewChecked == 0 {
 			err = m.checkStored(r, end)
@@ -108,10 +132,15 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 // lost a page under fn) ends fn and becomes err; any other panic, a fault
 // elsewhere included, goes on to the caller unchanged.
 //
+// If probe is not nil, runView first reads the byte it points to (in r):
+// if that faults, fn is not called, r stays pinned and err is
+// errProbeFaulted.
+//
 // It unpins r when fn is done, however fn ends (one deferred call does
 // both, which a View's cost is mostly made of).
-func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error) (ferr, err error) {
+func (m *mapping) runView(r *region, b []byte, end int64, probe *byte, fn func([]byte) error) (ferr, err error) {
 	old := debug.SetPanicOnFault(true)
+	probing := probe != nil
 	defer func() {
 		debug.SetPanicOnFault(old)
 		p := recover()
@@ -130,9 +159,17 @@ func (m *mapping) runView(r *region, b []byte, end int64, fn func([]byte) error)
 			panic(p)
 		}
 		faults.Add(1)
+		if probing {
+			err = errProbeFaulted
+			return
+		}
 		err = m.viewFault(r, end, int64(a.Addr()-r.span.addr))
 		r.unpin()
 	}()
+	if probing {
+		touchByte(probe)
+		probing = false
+	}
 	return fn(b), nil
 }
 
