@@ -85,7 +85,10 @@ func (f *File) lock(op string, typ int16, wait bool) (bool, error) {
 // sealed against writes, fs.ErrPermission); Load does not. Every access
 // runs under the fault guard, in race-detector builds too: if a peer
 // truncates the object under the word, the call returns an error wrapping
-// io.ErrUnexpectedEOF and the process lives on. A write-only File reads no
+// io.ErrUnexpectedEOF and the process lives on. (The file's end is the
+// size this File last saw, checked against fstat only when a word lies past
+// it: a word in the last page but past a peer's new end reads the kernel's
+// zeros until a read, Stat or Seek sees the shrink.) A write-only File reads no
 // words: the error class ReadAt gives (EBADF). A File that maps nothing (a
 // file system without mmap) has no words: an error wrapping
 // errors.ErrUnsupported. Errors are *fs.PathError with the
