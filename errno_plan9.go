@@ -12,4 +12,5 @@ var (
 	errEFault  error = syscall.ErrorString("bad address")
 	errNoSpace error = syscall.ErrorString("no space left on device")
 	errPerm    error = syscall.ErrorString("operation not permitted")
+	errIsDir   error = syscall.ErrorString("is a directory")
 )

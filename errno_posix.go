@@ -13,4 +13,5 @@ var (
 	errEFault  error = syscall.EFAULT // a fault nothing could redo
 	errNoSpace error = syscall.ENOSPC // no page could be had
 	errPerm    error = syscall.EPERM  // sealed
+	errIsDir   error = syscall.EISDIR // copy_file_range of a directory
 )

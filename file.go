@@ -286,6 +286,72 @@ type noWriteTo struct{}
 
 func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("can't happen") }
 
+// osFileSource is the *os.File that isOSFileSource found in r.
+func osFileSource(r io.Reader) *os.File {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	return r.(*os.File)
+}
+
+// copyEnd is one end of a copy_file_range(2), as the kernel checks it.
+type copyEnd struct {
+	dir, regular bool // the file's type
+	read, write  bool // the descriptor's access mode
+	append       bool // O_APPEND
+}
+
+// copyRefusal is copy_file_range(2)'s refusal to copy from in to out, in
+// the kernel's order, as os wraps it: EISDIR if either end is a
+// directory, nil if either is not a regular file (os then reads and
+// writes instead), EBADF if in is not open for reading or out not for
+// writing.
+func copyRefusal(in, out copyEnd) error {
+	switch {
+	case in.dir || out.dir:
+		return os.NewSyscallError("copy_file_range", errIsDir)
+	case !in.regular || !out.regular:
+		return nil
+	case !in.read || !out.write:
+		return os.NewSyscallError("copy_file_range", errBadFD)
+	}
+	return nil
+}
+
+// osCopyRefusal is the error *os.File's zero-copy path gives before it
+// copies a byte, between f and osf as if f were an *os.File: f's WriteTo
+// to osf (toOSF) is osf's ReadFrom of f, and f's ReadFrom of osf tries
+// copy_file_range too. That path locks both ends first (a closed one is
+// fs.ErrClosed), then asks copy_file_range (copyRefusal); its errors name
+// the destination, with op "write". nil means the copy goes on as os's
+// would, copied or read and written. A segment has no descriptor to copy
+// from or to, and keeps its own errors.
+func (f *File) osCopyRefusal(osf *os.File, toOSF bool) error {
+	if _, ok := f.m.segment(); ok || osf == nil {
+		return nil
+	}
+	end, open := osFileEnd(osf)
+	if toOSF && open && end.append {
+		return nil // os does not try copy_file_range into O_APPEND
+	}
+	dst := f.name
+	if toOSF {
+		dst = osf.Name()
+	}
+	if !open || f.closed.Load() {
+		return &fs.PathError{Op: "write", Path: dst, Err: fs.ErrClosed}
+	}
+	self := copyEnd{dir: f.dir != nil, regular: f.dir == nil, read: f.acc != os.O_WRONLY, write: f.acc != os.O_RDONLY}
+	in, out := end, self
+	if toOSF {
+		in, out = self, end
+	}
+	if err := copyRefusal(in, out); err != nil {
+		return &fs.PathError{Op: "write", Path: dst, Err: err}
+	}
+	return nil
+}
+
 // isOSFileSource reports whether *os.File's ReadFrom would hand r to
 // copy_file_range: an *os.File, or an io.LimitedReader around one with
 // bytes left.
@@ -311,7 +377,13 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
-	if kind := writerKind(w); kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
+	kind := writerKind(w)
+	if kind == writerFile {
+		if err := f.osCopyRefusal(w.(*os.File), true); err != nil {
+			return 0, err
+		}
+	}
+	if kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
 		var done bool
 		n, done, err = f.writeToInPlace(w, kind)
 		if done {
@@ -444,14 +516,11 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	}
 	if !f.appendMode && isOSFileSource(r) {
 		// *os.File copies from an *os.File with copy_file_range, which
-		// fails before reading anything when the destination cannot be
-		// written: the source keeps its bytes and its offset. (From any
+		// fails before reading anything when an end is closed or cannot
+		// be copied: the source keeps its bytes and its offset. (From any
 		// other reader os reads first and fails on the write, as below.)
-		if f.closed.Load() {
-			return 0, f.wrapErr("write", fs.ErrClosed)
-		}
-		if f.acc == os.O_RDONLY {
-			return 0, f.wrapErr("write", errBadFD)
+		if err := f.osCopyRefusal(osFileSource(r), false); err != nil {
+			return 0, err
 		}
 	}
 	if !f.appendMode && !f.closed.Load() && f.acc == os.O_RDWR && isKernelReader(r) {

@@ -1,0 +1,138 @@
+//go:build linux
+
+package shmfs_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/shmfs/shmfs"
+)
+
+// Regression tests for what review 7's black-box differential tests found.
+
+// copyErrSig describes an error's shape: its types, op, the base of its
+// path and its errno, as far as they go.
+func copyErrSig(err error) string {
+	s := ""
+	for err != nil {
+		switch e := err.(type) {
+		case *fs.PathError:
+			s += fmt.Sprintf("PathError{%s %s} ", e.Op, filepath.Base(e.Path))
+			err = e.Err
+		case *os.SyscallError:
+			s += fmt.Sprintf("SyscallError{%s} ", e.Syscall)
+			err = e.Err
+		case syscall.Errno:
+			s += fmt.Sprintf("errno %d", int(e))
+			err = nil
+		default:
+			if errors.Is(e, fs.ErrClosed) {
+				s += "ErrClosed"
+			} else {
+				s += e.Error()
+			}
+			err = nil
+		}
+	}
+	return s
+}
+
+// TestCopyFileRangeRefusals: WriteTo into an *os.File and ReadFrom out of
+// one fail as *os.File's do through copy_file_range, before copying: a
+// closed end is "write DST: file already closed", a directory end
+// EISDIR and an end of the wrong access mode EBADF, both in an
+// *os.SyscallError naming copy_file_range; neither end's offset moves.
+// (The File used to report its own read error, or a bare EBADF, and a
+// WriteTo into a closed *os.File moved the File's offset.)
+func TestCopyFileRangeRefusals(t *testing.T) {
+	type end struct {
+		name string
+		open func(dir string) (*os.File, error)
+	}
+	file := func(flag int) func(dir string) (*os.File, error) {
+		return func(dir string) (*os.File, error) { return os.OpenFile(filepath.Join(dir, "other"), flag, 0) }
+	}
+	others := []end{
+		{"RDONLY", file(os.O_RDONLY)}, {"WRONLY", file(os.O_WRONLY)}, {"RDWR", file(os.O_RDWR)},
+		{"closed", func(dir string) (*os.File, error) {
+			f, err := file(os.O_RDWR)(dir)
+			if err == nil {
+				f.Close()
+			}
+			return f, err
+		}},
+		{"dir", func(dir string) (*os.File, error) { return os.Open(filepath.Join(dir, "sd")) }},
+	}
+	selves := []struct {
+		name, path string
+		flag       int
+		closed     bool
+	}{
+		{"RDONLY", "self", os.O_RDONLY, false}, {"WRONLY", "self", os.O_WRONLY, false},
+		{"RDWR", "self", os.O_RDWR, false}, {"closed", "self", os.O_RDWR, true},
+		{"dir", "sd", os.O_RDONLY, false},
+	}
+	for _, self := range selves {
+		for _, other := range others {
+			for _, toOther := range []bool{true, false} {
+				t.Run(fmt.Sprint(self.name, "-", other.name, "-", toOther), func(t *testing.T) {
+					var sigs, offs [2]string
+					for i, shm := range []bool{false, true} {
+						dir := t.TempDir()
+						os.Mkdir(filepath.Join(dir, "sd"), 0755)
+						os.WriteFile(filepath.Join(dir, "self"), []byte("self-content"), 0644)
+						os.WriteFile(filepath.Join(dir, "other"), []byte("other-content"), 0644)
+						var f interface {
+							io.ReaderFrom
+							io.WriterTo
+							io.Seeker
+							Close() error
+						}
+						var err error
+						if shm {
+							f, err = shmfs.NewFS(dir).OpenFile(self.path, self.flag, 0)
+						} else {
+							f, err = os.OpenFile(filepath.Join(dir, self.path), self.flag, 0)
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						f.Seek(1, io.SeekStart)
+						if self.closed {
+							f.Close()
+						}
+						o, err := other.open(dir)
+						if err != nil {
+							t.Fatal(err)
+						}
+						o.Seek(2, io.SeekStart)
+						var n int64
+						if toOther {
+							n, err = f.WriteTo(o)
+						} else {
+							n, err = f.ReadFrom(o)
+						}
+						fo, _ := f.Seek(0, io.SeekCurrent)
+						oo, _ := o.Seek(0, io.SeekCurrent)
+						got, _ := os.ReadFile(filepath.Join(dir, "other"))
+						mine, _ := os.ReadFile(filepath.Join(dir, "self"))
+						sigs[i] = fmt.Sprint(n, " ", copyErrSig(err))
+						offs[i] = fmt.Sprintf("%d %d %q %q", fo, oo, got, mine)
+						f.Close()
+						o.Close()
+					}
+					if sigs[0] != sigs[1] || offs[0] != offs[1] {
+						t.Errorf("shmfs: %s, %s\n     os: %s, %s", sigs[1], offs[1], sigs[0], offs[0])
+					}
+				})
+			}
+		}
+	}
+}
