@@ -136,3 +136,17 @@ func TestCopyFileRangeRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncateNegativeMissing: the package-level Truncate to a negative
+// size is EINVAL whether or not the object exists, as os.Truncate's
+// truncate(2), which checks the size before it looks the name up (it used
+// to say ENOENT for a missing object).
+func TestTruncateNegativeMissing(t *testing.T) {
+	name := fmt.Sprintf("shmfs-review7-%d-missing", os.Getpid())
+	want := os.Truncate("/dev/shm/"+name, -1)
+	err := shmfs.Truncate(name, -1)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Op != "truncate" || pe.Path != name || pe.Err != syscall.EINVAL || !errors.Is(want, syscall.EINVAL) {
+		t.Errorf("Truncate(%q, -1) = %v; os.Truncate: %v", name, err, want)
+	}
+}
