@@ -383,6 +383,13 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 			return 0, err
 		}
 	}
+	if kind == writerStream && f.acc == os.O_WRONLY && f.dir == nil && !f.closed.Load() {
+		if _, ok := f.m.segment(); !ok {
+			// *os.File's sendfile refuses a descriptor not open for
+			// reading before it reads.
+			return 0, f.wrapErr("read", os.NewSyscallError("sendfile", errBadFD))
+		}
+	}
 	if kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
 		var done bool
 		n, done, err = f.writeToInPlace(w, kind)
@@ -523,6 +530,9 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 			return 0, err
 		}
 	}
+	if !f.appendMode && (f.closed.Load() || f.acc == os.O_RDONLY) && isStreamSource(r) {
+		return f.spliceRefused(r)
+	}
 	if !f.appendMode && !f.closed.Load() && f.acc == os.O_RDWR && isKernelReader(r) {
 		var done bool
 		n, done, err = f.readFromInPlace(r)
@@ -534,6 +544,48 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	k, err := io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
 	copyBufs.Put(bp)
 	return n + k, err
+}
+
+// spliceRefused is *os.File's ReadFrom of a stream socket into a file that
+// takes no writes (closed, or not open for writing): splice(2) drains what
+// the socket has into a pipe, then the pump into the file fails, with the
+// bytes drained lost and an io.LimitedReader's N left as it was. A socket
+// at its end drains nothing, and os's ReadFrom returns 0, nil.
+func (f *File) spliceRefused(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	b := *bp
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if lr.N <= 0 {
+			return 0, nil
+		}
+		b, r = b[:min(int64(len(b)), lr.N)], lr.R
+	}
+	if k, err := r.Read(b); k == 0 {
+		if err == io.EOF {
+			err = nil
+		}
+		return 0, err
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("write", fs.ErrClosed)
+	}
+	return 0, f.wrapErr("write", os.NewSyscallError("splice", errBadFD))
+}
+
+// isStreamSource reports whether *os.File's ReadFrom would splice from r: a
+// TCP or Unix stream socket, or an io.LimitedReader around one.
+func isStreamSource(r io.Reader) bool {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	switch c := r.(type) {
+	case *net.TCPConn:
+		return c != nil && isStreamConn(c)
+	case *net.UnixConn:
+		return c != nil && isStreamConn(c)
+	}
+	return false
 }
 
 // isKernelReader reports whether r's Read is read(2) on a descriptor,

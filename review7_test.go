@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -148,5 +149,88 @@ func TestTruncateNegativeMissing(t *testing.T) {
 	var pe *fs.PathError
 	if !errors.As(err, &pe) || pe.Op != "truncate" || pe.Path != name || pe.Err != syscall.EINVAL || !errors.Is(want, syscall.EINVAL) {
 		t.Errorf("Truncate(%q, -1) = %v; os.Truncate: %v", name, err, want)
+	}
+}
+
+// TestStreamSocketRefusals: ReadFrom of a stream socket into a File that
+// takes no writes, and WriteTo a stream socket from a File that cannot be
+// read, fail as *os.File's splice and sendfile do: EBADF in an
+// *os.SyscallError naming the call (a TCP source's errors are not the
+// *net.OpError of its WriteTo); ReadFrom drains what the socket has, as
+// splice does. (They used to return a bare EBADF, or an error inside a
+// *net.OpError.)
+func TestStreamSocketRefusals(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		for _, c := range []struct {
+			name, path string
+			flag       int
+			closed     bool
+			writeTo    bool
+		}{
+			{"RDONLY", "self", os.O_RDONLY, false, false},
+			{"dir", "sd", os.O_RDONLY, false, false},
+			{"closed", "self", os.O_RDWR, true, false},
+			{"WRONLY", "self", os.O_WRONLY, false, true},
+		} {
+			t.Run(network+"-"+c.name, func(t *testing.T) {
+				var res [2]string
+				for i, shm := range []bool{false, true} {
+					dir := t.TempDir()
+					os.Mkdir(filepath.Join(dir, "sd"), 0755)
+					os.WriteFile(filepath.Join(dir, "self"), []byte("self-content"), 0644)
+					var f interface {
+						io.ReaderFrom
+						io.WriterTo
+						io.Seeker
+						Close() error
+					}
+					var err error
+					if shm {
+						f, err = shmfs.NewFS(dir).OpenFile(c.path, c.flag, 0)
+					} else {
+						f, err = os.OpenFile(filepath.Join(dir, c.path), c.flag, 0)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					if c.closed {
+						f.Close()
+					}
+					addr := "127.0.0.1:0"
+					if network == "unix" {
+						addr = filepath.Join(dir, "sock")
+					}
+					l, err := net.Listen(network, addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					accepted := make(chan net.Conn, 1)
+					go func() { c, _ := l.Accept(); accepted <- c }()
+					a, err := net.Dial(network, l.Addr().String())
+					if err != nil {
+						t.Fatal(err)
+					}
+					b := <-accepted
+					l.Close()
+					var n int64
+					var left []byte
+					if c.writeTo {
+						n, err = f.WriteTo(a)
+					} else {
+						b.Write([]byte("socket-data"))
+						b.(interface{ CloseWrite() error }).CloseWrite()
+						n, err = f.ReadFrom(io.LimitReader(a, 4))
+						left, _ = io.ReadAll(a)
+					}
+					a.Close()
+					b.Close()
+					f.Close()
+					res[i] = fmt.Sprintf("%d %s %q", n, copyErrSig(err), left)
+				}
+				if res[0] != res[1] {
+					t.Errorf("shmfs: %s\n     os: %s", res[1], res[0])
+				}
+			})
+		}
 	}
 }
