@@ -277,14 +277,13 @@ type noReadFrom struct{}
 
 func (noReadFrom) ReadFrom(io.Reader) (int64, error) { panic("can't happen") }
 
-type fileWithoutWriteTo struct {
-	noWriteTo
-	*File
-}
+// fileReader is a File as a bare io.Reader, for io.CopyBuffer: it hides
+// WriteTo, which would recurse, and SyscallConn, through which a TCP
+// socket's ReadFrom would sendfile(2) from the descriptor's kernel offset,
+// which is not the File's.
+type fileReader struct{ f *File }
 
-type noWriteTo struct{}
-
-func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("can't happen") }
+func (r fileReader) Read(b []byte) (int, error) { return r.f.Read(b) }
 
 // osFileSource is the *os.File that isOSFileSource found in r.
 func osFileSource(r io.Reader) *os.File {
@@ -398,7 +397,7 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 		}
 	}
 	bp := copyBufs.Get().(*[]byte)
-	k, err := io.CopyBuffer(w, fileWithoutWriteTo{File: f}, *bp)
+	k, err := io.CopyBuffer(w, fileReader{f}, *bp)
 	copyBufs.Put(bp)
 	return n + k, err
 }

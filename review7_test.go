@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/shmfs/shmfs"
 )
@@ -232,5 +233,61 @@ func TestStreamSocketRefusals(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestWriteToTCPUnmapped: WriteTo a TCP socket of bytes the File does not
+// map (past the mapping bound of a sparse file) sends the bytes from the
+// File's offset; it used to hand the File to the socket's ReadFrom, which
+// sendfile'd the whole file from the descriptor's kernel offset.
+func TestWriteToTCPUnmapped(t *testing.T) {
+	dir := t.TempDir()
+	const off = 64<<30 + 4096 // past the 64 GiB mapping bound
+	const tail = "tail-data"
+	osf, err := os.Create(filepath.Join(dir, "sparse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := osf.WriteAt([]byte(tail), off); err != nil {
+		osf.Close()
+		t.Skip("no room for a sparse file that large:", err)
+	}
+	osf.Close()
+	f, err := shmfs.NewFS(dir).OpenFile("sparse", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	read := make(chan []byte)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			read <- nil
+			return
+		}
+		defer c.Close()
+		b := make([]byte, 64)
+		n, _ := io.ReadAtLeast(c, b, len(tail))
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		k, _ := c.Read(b[n:])
+		read <- b[:n+k]
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second)) // a regression fails, not hangs
+	n, err := f.WriteTo(c)
+	c.Close()
+	if got := <-read; n != int64(len(tail)) || err != nil || string(got) != tail {
+		t.Errorf("WriteTo(tcp) = %d, %v, sent %q; want %d, nil, %q", n, err, got, len(tail), tail)
 	}
 }
