@@ -236,6 +236,46 @@ func TestStreamSocketRefusals(t *testing.T) {
 	}
 }
 
+// TestWriteToSizeZeroFile: WriteTo an *os.File (a file, a pipe) from a
+// file that says size 0 but has content (/proc) writes the content, as
+// *os.File's WriteTo does; it used to write nothing.
+func TestWriteToSizeZeroFile(t *testing.T) {
+	const dir, name = "/proc/sys/kernel", "ostype"
+	want, err := os.ReadFile(dir + "/" + name)
+	if err != nil || len(want) == 0 {
+		t.Skip(err)
+	}
+	f, err := shmfs.NewFS(dir).OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dst, err := os.Create(filepath.Join(t.TempDir(), "dst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if n, err := f.WriteTo(dst); n != int64(len(want)) || err != nil {
+		t.Errorf("WriteTo(file) = %d, %v; want %d, nil", n, err, len(want))
+	}
+	if got, _ := os.ReadFile(dst.Name()); string(got) != string(want) {
+		t.Errorf("WriteTo(file) wrote %q, want %q", got, want)
+	}
+	f.Seek(0, io.SeekStart)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	read := make(chan []byte)
+	go func() { b, _ := io.ReadAll(pr); read <- b }()
+	n, err := f.WriteTo(pw)
+	pw.Close()
+	if got := <-read; n != int64(len(want)) || err != nil || string(got) != string(want) {
+		t.Errorf("WriteTo(pipe) = %d, %v, wrote %q; want %d, nil, %q", n, err, got, len(want), want)
+	}
+}
+
 // TestWriteToTCPUnmapped: WriteTo a TCP socket of bytes the File does not
 // map (past the mapping bound of a sparse file) sends the bytes from the
 // File's offset; it used to hand the File to the socket's ReadFrom, which
