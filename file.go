@@ -449,12 +449,12 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 		size := f.m.knownSize()
 		if pos >= size {
 			if size, err = f.m.currentSize(); err != nil || pos >= size {
-				// The end the size says: the copying path's Reads go on
-				// from here, as *os.File's would, so that a file that
-				// says 0 but has content (/proc, /sys) is written whole,
-				// and an error, or an offset a 32 KiB Read would
-				// overflow (EINVAL), is reported as *os.File's would.
-				return n, false, nil
+				// The end the size says. A file that says 0 may still
+				// have content (/proc, /sys): the copying path's Reads
+				// go on, as *os.File's would. So they do for an error,
+				// or an offset a 32 KiB Read would overflow (EINVAL),
+				// which they report as *os.File's would.
+				return n, err == nil && size > 0 && pos <= math.MaxInt64-32<<10, nil
 			}
 		}
 		chunk := int(min(size-pos, writeToChunk))

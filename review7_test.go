@@ -331,3 +331,32 @@ func TestWriteToTCPUnmapped(t *testing.T) {
 		t.Errorf("WriteTo(tcp) = %d, %v, sent %q; want %d, nil, %q", n, err, got, len(tail), tail)
 	}
 }
+
+// TestWriteToFileAllocs: WriteTo an *os.File of a mapped file, to its end,
+// allocates nothing (the end the size says is the end, unless the size
+// says 0).
+func TestWriteToFileAllocs(t *testing.T) {
+	fsys := shmfs.NewFS(t.TempDir())
+	if err := fsys.WriteFile("f", make([]byte, 1<<20), 0644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := fsys.OpenFile("f", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	allocs := testing.AllocsPerRun(20, func() {
+		f.Seek(0, io.SeekStart)
+		if n, err := f.WriteTo(null); n != 1<<20 || err != nil {
+			t.Fatalf("WriteTo = %d, %v", n, err)
+		}
+	})
+	if allocs > 0 && !raceEnabled {
+		t.Errorf("WriteTo allocates %v times", allocs)
+	}
+}
