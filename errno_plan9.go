@@ -14,3 +14,9 @@ var (
 	errPerm    error = syscall.ErrorString("operation not permitted")
 	errIsDir   error = syscall.ErrorString("is a directory")
 )
+
+// isErrno reports whether err is an error string of the system itself.
+func isErrno(err error) bool {
+	_, ok := err.(syscall.ErrorString)
+	return ok
+}

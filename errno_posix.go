@@ -15,3 +15,9 @@ var (
 	errPerm    error = syscall.EPERM  // sealed
 	errIsDir   error = syscall.EISDIR // copy_file_range of a directory
 )
+
+// isErrno reports whether err is an errno itself (not wrapped).
+func isErrno(err error) bool {
+	_, ok := err.(syscall.Errno)
+	return ok
+}

@@ -531,20 +531,62 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 			return 0, err
 		}
 	}
-	if !f.appendMode && (f.closed.Load() || f.acc == os.O_RDONLY) && isStreamSource(r) {
-		return f.spliceRefused(r)
+	_, segment := f.m.segment()
+	stream := !f.appendMode && !segment && isStreamSource(r)
+	if stream && (f.closed.Load() || f.acc == os.O_RDONLY) {
+		n, err = f.spliceRefused(r)
+		return n, f.spliceErr(err)
 	}
 	if !f.appendMode && !f.closed.Load() && f.acc == os.O_RDWR && isKernelReader(r) {
 		var done bool
 		n, done, err = f.readFromInPlace(r)
 		if done {
+			if stream {
+				err = f.spliceErr(err)
+			}
 			return n, err
 		}
 	}
 	bp := copyBufs.Get().(*[]byte)
 	k, err := io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
 	copyBufs.Put(bp)
+	if stream {
+		err = f.spliceErr(err)
+	}
 	return n + k, err
+}
+
+// spliceErr gives err, from a ReadFrom of a stream socket, the shape
+// *os.File's, which splices, gives it: whether the socket failed (net's
+// *net.OpError around it here) or the File, a *fs.PathError "write" on the
+// File, with an errno in an *os.SyscallError naming splice.
+func (f *File) spliceErr(err error) error {
+	if err == nil || err == io.ErrShortWrite {
+		return err
+	}
+	for {
+		oe, ok := err.(*net.OpError)
+		if !ok {
+			break
+		}
+		err = oe.Err // a TCP source's WriteTo wraps its Read's, and the File's
+	}
+	switch e := err.(type) {
+	case *fs.PathError:
+		if e.Op != "write" || e.Path != f.name {
+			return err
+		}
+		if isErrno(e.Err) {
+			e.Err = os.NewSyscallError("splice", e.Err)
+		}
+		return e
+	case *os.SyscallError:
+		err = e.Err
+	}
+	if isErrno(err) {
+		err = os.NewSyscallError("splice", err)
+	}
+	return &fs.PathError{Op: "write", Path: f.name, Err: err}
 }
 
 // spliceRefused is *os.File's ReadFrom of a stream socket into a file that
@@ -582,9 +624,12 @@ func isStreamSource(r io.Reader) bool {
 	}
 	switch c := r.(type) {
 	case *net.TCPConn:
-		return c != nil && isStreamConn(c)
+		return c != nil
 	case *net.UnixConn:
-		return c != nil && isStreamConn(c)
+		// The address says the socket type even after Close (os splices
+		// from a closed stream socket too, and reports its error).
+		a, ok := c.LocalAddr().(*net.UnixAddr)
+		return c != nil && ok && a != nil && a.Net == "unix"
 	}
 	return false
 }

@@ -360,3 +360,73 @@ func TestWriteToFileAllocs(t *testing.T) {
 		t.Errorf("WriteTo allocates %v times", allocs)
 	}
 }
+
+// TestStreamSocketReadErrors: ReadFrom of a stream socket reports the
+// socket's errors as *os.File's splice path does, a *fs.PathError "write"
+// on the File (an errno in an *os.SyscallError naming splice), not net's
+// *net.OpError: a closed socket, a read deadline, a reset.
+func TestStreamSocketReadErrors(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		for _, what := range []string{"closed", "deadline", "reset"} {
+			if what == "reset" && network == "unix" {
+				continue
+			}
+			t.Run(network+"-"+what, func(t *testing.T) {
+				var res [2]string
+				for i, shm := range []bool{false, true} {
+					dir := t.TempDir()
+					os.WriteFile(filepath.Join(dir, "self"), make([]byte, 4096), 0644)
+					var f io.ReaderFrom
+					if shm {
+						sf, err := shmfs.NewFS(dir).OpenFile("self", os.O_RDWR, 0)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer sf.Close()
+						f = sf
+					} else {
+						of, err := os.OpenFile(filepath.Join(dir, "self"), os.O_RDWR, 0)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer of.Close()
+						f = of
+					}
+					addr := "127.0.0.1:0"
+					if network == "unix" {
+						addr = filepath.Join(dir, "sock")
+					}
+					l, err := net.Listen(network, addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					accepted := make(chan net.Conn, 1)
+					go func() { c, _ := l.Accept(); accepted <- c }()
+					a, err := net.Dial(network, l.Addr().String())
+					if err != nil {
+						t.Fatal(err)
+					}
+					b := <-accepted
+					l.Close()
+					defer b.Close()
+					switch what {
+					case "closed":
+						a.Close()
+					case "deadline":
+						a.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+					case "reset":
+						b.(*net.TCPConn).SetLinger(0)
+						b.Close()
+						time.Sleep(20 * time.Millisecond)
+					}
+					n, err := f.ReadFrom(a)
+					a.Close()
+					res[i] = fmt.Sprint(n, " ", copyErrSig(err))
+				}
+				if res[0] != res[1] {
+					t.Errorf("shmfs: %s\n     os: %s", res[1], res[0])
+				}
+			})
+		}
+	}
+}
