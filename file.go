@@ -481,6 +481,13 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 			f.posMu.Unlock()
 			return n + int64(k), false, nil
 		}
+		if kind == writerStream && n == 0 && k == 0 && ferr != nil &&
+			(errors.Is(ferr, os.ErrDeadlineExceeded) || errors.Is(ferr, net.ErrClosed)) {
+			// os's sendfile does not start on a socket that is closed or
+			// past its write deadline: its copying path reads, then
+			// fails the write, as the copying path here does.
+			return 0, false, nil
+		}
 		// Where the offset ends: past what was written, and for an
 		// *os.File past the whole 32 KiB read that the failing write was
 		// given.
@@ -493,12 +500,30 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 		f.posMu.Unlock()
 		n += int64(k)
 		switch {
+		case ferr != nil && kind == writerStream:
+			return n, true, f.sendfileErr(ferr)
 		case ferr != nil:
 			return n, true, ferr
 		case k < chunk:
 			return n, true, io.ErrShortWrite
 		}
 	}
+}
+
+// sendfileErr gives a stream socket's write error, once the copy has
+// started, the shape *os.File's WriteTo, which sendfiles, gives it: a
+// *fs.PathError "read" on the File, with an errno (EPIPE, ECONNRESET...)
+// in an *os.SyscallError naming sendfile, not net's *net.OpError.
+func (f *File) sendfileErr(err error) error {
+	oe, ok := err.(*net.OpError)
+	if !ok {
+		return err
+	}
+	err = oe.Err
+	if se, ok := err.(*os.SyscallError); ok && isErrno(se.Err) {
+		err = os.NewSyscallError("sendfile", se.Err)
+	}
+	return f.wrapErr("read", err)
 }
 
 // isStreamConn reports whether c is a SOCK_STREAM socket.

@@ -430,3 +430,75 @@ func TestStreamSocketReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamSocketWriteErrors: WriteTo a stream socket fails as *os.File's
+// sendfile does: on a socket shut down for writing, EPIPE in an
+// *os.SyscallError naming sendfile inside a *fs.PathError "read" on the
+// File (not net's *net.OpError); on one past its write deadline, through
+// os's copying path, which reads 32 KiB first (the offset moves) and
+// fails the write.
+func TestStreamSocketWriteErrors(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		for _, what := range []string{"shutdown", "deadline"} {
+			t.Run(network+"-"+what, func(t *testing.T) {
+				var res [2]string
+				for i, shm := range []bool{false, true} {
+					dir := t.TempDir()
+					os.WriteFile(filepath.Join(dir, "self"), make([]byte, 1<<20), 0644)
+					var f interface {
+						io.WriterTo
+						io.Seeker
+					}
+					if shm {
+						sf, err := shmfs.NewFS(dir).OpenFile("self", os.O_RDONLY, 0)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer sf.Close()
+						f = sf
+					} else {
+						of, err := os.Open(filepath.Join(dir, "self"))
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer of.Close()
+						f = of
+					}
+					addr := "127.0.0.1:0"
+					if network == "unix" {
+						addr = filepath.Join(dir, "sock")
+					}
+					l, err := net.Listen(network, addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					accepted := make(chan net.Conn, 1)
+					go func() { c, _ := l.Accept(); accepted <- c }()
+					a, err := net.Dial(network, l.Addr().String())
+					if err != nil {
+						t.Fatal(err)
+					}
+					b := <-accepted
+					l.Close()
+					defer b.Close()
+					defer a.Close()
+					if what == "shutdown" {
+						a.(interface{ CloseWrite() error }).CloseWrite()
+					} else {
+						a.SetWriteDeadline(time.Now().Add(-time.Second))
+					}
+					n, err := f.WriteTo(a)
+					pos, _ := f.Seek(0, io.SeekCurrent)
+					sig := copyErrSig(err)
+					if oe, ok := err.(*net.OpError); ok {
+						sig = fmt.Sprintf("OpError{%s %s} %v", oe.Op, oe.Net, errors.Is(err, os.ErrDeadlineExceeded))
+					}
+					res[i] = fmt.Sprint(n, " ", pos, " ", sig)
+				}
+				if res[0] != res[1] {
+					t.Errorf("shmfs: %s\n     os: %s", res[1], res[0])
+				}
+			})
+		}
+	}
+}
