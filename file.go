@@ -653,8 +653,11 @@ func isStreamSource(r io.Reader) bool {
 	case *net.UnixConn:
 		// The address says the socket type even after Close (os splices
 		// from a closed stream socket too, and reports its error).
+		if c == nil {
+			return false
+		}
 		a, ok := c.LocalAddr().(*net.UnixAddr)
-		return c != nil && ok && a != nil && a.Net == "unix"
+		return ok && a != nil && a.Net == "unix"
 	}
 	return false
 }
