@@ -12,4 +12,11 @@ var (
 	errEFault  error = syscall.ErrorString("bad address")
 	errNoSpace error = syscall.ErrorString("no space left on device")
 	errPerm    error = syscall.ErrorString("operation not permitted")
+	errIsDir   error = syscall.ErrorString("is a directory")
 )
+
+// isErrno reports whether err is an error string of the system itself.
+func isErrno(err error) bool {
+	_, ok := err.(syscall.ErrorString)
+	return ok
+}

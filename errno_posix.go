@@ -13,4 +13,11 @@ var (
 	errEFault  error = syscall.EFAULT // a fault nothing could redo
 	errNoSpace error = syscall.ENOSPC // no page could be had
 	errPerm    error = syscall.EPERM  // sealed
+	errIsDir   error = syscall.EISDIR // copy_file_range of a directory
 )
+
+// isErrno reports whether err is an errno itself (not wrapped).
+func isErrno(err error) bool {
+	_, ok := err.(syscall.Errno)
+	return ok
+}

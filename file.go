@@ -277,14 +277,79 @@ type noReadFrom struct{}
 
 func (noReadFrom) ReadFrom(io.Reader) (int64, error) { panic("can't happen") }
 
-type fileWithoutWriteTo struct {
-	noWriteTo
-	*File
+// fileReader is a File as a bare io.Reader, for io.CopyBuffer: it hides
+// WriteTo, which would recurse, and SyscallConn, through which a TCP
+// socket's ReadFrom would sendfile(2) from the descriptor's kernel offset,
+// which is not the File's.
+type fileReader struct{ f *File }
+
+func (r fileReader) Read(b []byte) (int, error) { return r.f.Read(b) }
+
+// osFileSource is the *os.File that isOSFileSource found in r.
+func osFileSource(r io.Reader) *os.File {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	return r.(*os.File)
 }
 
-type noWriteTo struct{}
+// copyEnd is one end of a copy_file_range(2), as the kernel checks it.
+type copyEnd struct {
+	dir, regular bool // the file's type
+	read, write  bool // the descriptor's access mode
+	append       bool // O_APPEND
+}
 
-func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("can't happen") }
+// copyRefusal is copy_file_range(2)'s refusal to copy from in to out, in
+// the kernel's order, as os wraps it: EISDIR if either end is a
+// directory, nil if either is not a regular file (os then reads and
+// writes instead), EBADF if in is not open for reading or out not for
+// writing.
+func copyRefusal(in, out copyEnd) error {
+	switch {
+	case in.dir || out.dir:
+		return os.NewSyscallError("copy_file_range", errIsDir)
+	case !in.regular || !out.regular:
+		return nil
+	case !in.read || !out.write:
+		return os.NewSyscallError("copy_file_range", errBadFD)
+	}
+	return nil
+}
+
+// osCopyRefusal is the error *os.File's zero-copy path gives before it
+// copies a byte, between f and osf as if f were an *os.File: f's WriteTo
+// to osf (toOSF) is osf's ReadFrom of f, and f's ReadFrom of osf tries
+// copy_file_range too. That path locks both ends first (a closed one is
+// fs.ErrClosed), then asks copy_file_range (copyRefusal); its errors name
+// the destination, with op "write". nil means the copy goes on as os's
+// would, copied or read and written. A segment has no descriptor to copy
+// from or to, and keeps its own errors.
+func (f *File) osCopyRefusal(osf *os.File, toOSF bool) error {
+	if _, ok := f.m.segment(); ok || osf == nil {
+		return nil
+	}
+	end, open := osFileEnd(osf)
+	if toOSF && open && end.append {
+		return nil // os does not try copy_file_range into O_APPEND
+	}
+	dst := f.name
+	if toOSF {
+		dst = osf.Name()
+	}
+	if !open || f.closed.Load() {
+		return &fs.PathError{Op: "write", Path: dst, Err: fs.ErrClosed}
+	}
+	self := copyEnd{dir: f.dir != nil, regular: f.dir == nil, read: f.acc != os.O_WRONLY, write: f.acc != os.O_RDONLY}
+	in, out := end, self
+	if toOSF {
+		in, out = self, end
+	}
+	if err := copyRefusal(in, out); err != nil {
+		return &fs.PathError{Op: "write", Path: dst, Err: err}
+	}
+	return nil
+}
 
 // isOSFileSource reports whether *os.File's ReadFrom would hand r to
 // copy_file_range: an *os.File, or an io.LimitedReader around one with
@@ -311,7 +376,20 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
-	if kind := writerKind(w); kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
+	kind := writerKind(w)
+	if kind == writerFile {
+		if err := f.osCopyRefusal(w.(*os.File), true); err != nil {
+			return 0, err
+		}
+	}
+	if kind == writerStream && f.acc == os.O_WRONLY && f.dir == nil && !f.closed.Load() {
+		if _, ok := f.m.segment(); !ok {
+			// *os.File's sendfile refuses a descriptor not open for
+			// reading before it reads.
+			return 0, f.wrapErr("read", os.NewSyscallError("sendfile", errBadFD))
+		}
+	}
+	if kind != writerOther && !f.closed.Load() && f.acc != os.O_WRONLY {
 		var done bool
 		n, done, err = f.writeToInPlace(w, kind)
 		if done {
@@ -319,7 +397,7 @@ func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 		}
 	}
 	bp := copyBufs.Get().(*[]byte)
-	k, err := io.CopyBuffer(w, fileWithoutWriteTo{File: f}, *bp)
+	k, err := io.CopyBuffer(w, fileReader{f}, *bp)
 	copyBufs.Put(bp)
 	return n + k, err
 }
@@ -371,10 +449,12 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 		size := f.m.knownSize()
 		if pos >= size {
 			if size, err = f.m.currentSize(); err != nil || pos >= size {
-				// EOF: nothing to write. An error, or an offset a 32 KiB
-				// Read would overflow (EINVAL): the copying path's Read
-				// reports it as *os.File's would.
-				return n, err == nil && pos <= math.MaxInt64-32<<10, nil
+				// The end the size says. A file that says 0 may still
+				// have content (/proc, /sys): the copying path's Reads
+				// go on, as *os.File's would. So they do for an error,
+				// or an offset a 32 KiB Read would overflow (EINVAL),
+				// which they report as *os.File's would.
+				return n, err == nil && size > 0 && pos <= math.MaxInt64-32<<10, nil
 			}
 		}
 		chunk := int(min(size-pos, writeToChunk))
@@ -404,6 +484,13 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 			f.posMu.Unlock()
 			return n + int64(k), false, nil
 		}
+		if kind == writerStream && n == 0 && k == 0 && ferr != nil &&
+			(errors.Is(ferr, os.ErrDeadlineExceeded) || errors.Is(ferr, net.ErrClosed)) {
+			// os's sendfile does not start on a socket that is closed or
+			// past its write deadline: its copying path reads, then
+			// fails the write, as the copying path here does.
+			return 0, false, nil
+		}
 		// Where the offset ends: past what was written, and for an
 		// *os.File past the whole 32 KiB read that the failing write was
 		// given.
@@ -416,12 +503,30 @@ func (f *File) writeToInPlace(w io.Writer, kind int) (n int64, done bool, err er
 		f.posMu.Unlock()
 		n += int64(k)
 		switch {
+		case ferr != nil && kind == writerStream:
+			return n, true, f.sendfileErr(ferr)
 		case ferr != nil:
 			return n, true, ferr
 		case k < chunk:
 			return n, true, io.ErrShortWrite
 		}
 	}
+}
+
+// sendfileErr gives a stream socket's write error, once the copy has
+// started, the shape *os.File's WriteTo, which sendfiles, gives it: a
+// *fs.PathError "read" on the File, with an errno (EPIPE, ECONNRESET...)
+// in an *os.SyscallError naming sendfile, not net's *net.OpError.
+func (f *File) sendfileErr(err error) error {
+	oe, ok := err.(*net.OpError)
+	if !ok {
+		return err
+	}
+	err = oe.Err
+	if se, ok := err.(*os.SyscallError); ok && isErrno(se.Err) {
+		err = os.NewSyscallError("sendfile", se.Err)
+	}
+	return f.wrapErr("read", err)
 }
 
 // isStreamConn reports whether c is a SOCK_STREAM socket.
@@ -447,27 +552,117 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	}
 	if !f.appendMode && isOSFileSource(r) {
 		// *os.File copies from an *os.File with copy_file_range, which
-		// fails before reading anything when the destination cannot be
-		// written: the source keeps its bytes and its offset. (From any
+		// fails before reading anything when an end is closed or cannot
+		// be copied: the source keeps its bytes and its offset. (From any
 		// other reader os reads first and fails on the write, as below.)
-		if f.closed.Load() {
-			return 0, f.wrapErr("write", fs.ErrClosed)
+		if err := f.osCopyRefusal(osFileSource(r), false); err != nil {
+			return 0, err
 		}
-		if f.acc == os.O_RDONLY {
-			return 0, f.wrapErr("write", errBadFD)
-		}
+	}
+	_, segment := f.m.segment()
+	stream := !f.appendMode && !segment && isStreamSource(r)
+	if stream && (f.closed.Load() || f.acc == os.O_RDONLY) {
+		n, err = f.spliceRefused(r)
+		return n, f.spliceErr(err)
 	}
 	if !f.appendMode && !f.closed.Load() && f.acc == os.O_RDWR && isKernelReader(r) {
 		var done bool
 		n, done, err = f.readFromInPlace(r)
 		if done {
+			if stream {
+				err = f.spliceErr(err)
+			}
 			return n, err
 		}
 	}
 	bp := copyBufs.Get().(*[]byte)
 	k, err := io.CopyBuffer(fileWithoutReadFrom{File: f}, r, *bp)
 	copyBufs.Put(bp)
+	if stream {
+		err = f.spliceErr(err)
+	}
 	return n + k, err
+}
+
+// spliceErr gives err, from a ReadFrom of a stream socket, the shape
+// *os.File's, which splices, gives it: whether the socket failed (net's
+// *net.OpError around it here) or the File, a *fs.PathError "write" on the
+// File, with an errno in an *os.SyscallError naming splice.
+func (f *File) spliceErr(err error) error {
+	if err == nil || err == io.ErrShortWrite {
+		return err
+	}
+	for {
+		oe, ok := err.(*net.OpError)
+		if !ok {
+			break
+		}
+		err = oe.Err // a TCP source's WriteTo wraps its Read's, and the File's
+	}
+	switch e := err.(type) {
+	case *fs.PathError:
+		if e.Op != "write" || e.Path != f.name {
+			return err
+		}
+		if isErrno(e.Err) {
+			e.Err = os.NewSyscallError("splice", e.Err)
+		}
+		return e
+	case *os.SyscallError:
+		err = e.Err
+	}
+	if isErrno(err) {
+		err = os.NewSyscallError("splice", err)
+	}
+	return &fs.PathError{Op: "write", Path: f.name, Err: err}
+}
+
+// spliceRefused is *os.File's ReadFrom of a stream socket into a file that
+// takes no writes (closed, or not open for writing): splice(2) drains what
+// the socket has into a pipe, then the pump into the file fails, with the
+// bytes drained lost and an io.LimitedReader's N left as it was. A socket
+// at its end drains nothing, and os's ReadFrom returns 0, nil.
+func (f *File) spliceRefused(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	b := *bp
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if lr.N <= 0 {
+			return 0, nil
+		}
+		b, r = b[:min(int64(len(b)), lr.N)], lr.R
+	}
+	if k, err := r.Read(b); k == 0 {
+		if err == io.EOF {
+			err = nil
+		}
+		return 0, err
+	}
+	if f.closed.Load() {
+		return 0, f.wrapErr("write", fs.ErrClosed)
+	}
+	return 0, f.wrapErr("write", os.NewSyscallError("splice", errBadFD))
+}
+
+// isStreamSource reports whether *os.File's ReadFrom would splice from r: a
+// TCP or Unix stream socket, or an io.LimitedReader around one.
+func isStreamSource(r io.Reader) bool {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	switch c := r.(type) {
+	case *net.TCPConn:
+		return c != nil
+	case *net.UnixConn:
+		// The address says the socket type even after Close (os splices
+		// from a closed stream socket too, and reports its error).
+		if c == nil {
+			return false
+		}
+		a, ok := c.LocalAddr().(*net.UnixAddr)
+		return ok && a != nil && a.Net == "unix"
+	}
+	return false
 }
 
 // isKernelReader reports whether r's Read is read(2) on a descriptor,

@@ -3,6 +3,7 @@ package shmfs
 import (
 	"io/fs"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,4 +57,35 @@ func (f *File) chmod(mode fs.FileMode) error {
 func sysIsStream(fd int) bool {
 	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
 	return err == nil && typ == unix.SOCK_STREAM
+}
+
+// osFileEnd describes osf as copy_file_range(2) sees it; open is false when
+// osf is closed.
+func osFileEnd(osf *os.File) (end copyEnd, open bool) {
+	c, err := osf.SyscallConn()
+	if err != nil {
+		return end, false
+	}
+	var st syscall.Stat_t
+	var fl int
+	var serr, ferr error
+	if c.Control(func(fd uintptr) {
+		serr = sysFstat(int(fd), &st)
+		fl, ferr = unix.FcntlInt(fd, unix.F_GETFL, 0)
+	}) != nil {
+		return end, false
+	}
+	if serr != nil || ferr != nil {
+		// Nothing to go by: let the copy go as it would without the check.
+		return copyEnd{regular: true, read: true, write: true}, true
+	}
+	typ := st.Mode & unix.S_IFMT
+	acc := fl & unix.O_ACCMODE
+	return copyEnd{
+		dir:     typ == unix.S_IFDIR,
+		regular: typ == unix.S_IFREG,
+		read:    acc != unix.O_WRONLY,
+		write:   acc != unix.O_RDONLY,
+		append:  fl&unix.O_APPEND != 0,
+	}, true
 }

@@ -159,6 +159,10 @@ func Truncate(name string, size int64) error {
 	if err != nil {
 		return err
 	}
+	if size < 0 {
+		// truncate(2) refuses a negative size before it looks the name up.
+		return &fs.PathError{Op: "truncate", Path: name, Err: errInval}
+	}
 	r, err := system.root()
 	if err != nil {
 		return &fs.PathError{Op: "truncate", Path: name, Err: err}
