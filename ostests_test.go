@@ -107,8 +107,21 @@ type ostSpace struct {
 	s    *shmfstest.Scratch
 }
 
-// path returns the file system path of the object fsys names name.
-func (sp ostSpace) path(name string) string { return filepath.Join(sp.s.Dir, name) }
+// path returns the file system path of the object fsys names name (or a
+// File's Name, which is already one: the FS's Name joined with name, as
+// os.Root's Files are named).
+func (sp ostSpace) path(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(sp.s.Dir, name)
+}
+
+// rel returns the name inside the namespace of a File the FS opened (its
+// Name is the FS's Name joined with that), for the FS's methods.
+func (sp ostSpace) rel(name string) string {
+	return strings.TrimPrefix(name, sp.fsys.Name()+"/")
+}
 
 // ostSpaces runs f once on /dev/shm and once on a disk directory.
 func ostSpaces(t *testing.T, f func(t *testing.T, sp ostSpace)) {
@@ -589,7 +602,7 @@ func TestOSWriteAt(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		got, err := sp.fsys.ReadFile(f.Name())
+		got, err := sp.fsys.ReadFile(sp.rel(f.Name()))
 		if err != nil {
 			t.Fatalf("ReadFile %s: %v", f.Name(), err)
 		}
@@ -623,7 +636,7 @@ func TestOSWriteAtConcurrent(t *testing.T) {
 		}
 		wg.Wait()
 
-		got, err := sp.fsys.ReadFile(f.Name())
+		got, err := sp.fsys.ReadFile(sp.rel(f.Name()))
 		if err != nil {
 			t.Fatalf("ReadFile %s: %v", f.Name(), err)
 		}
@@ -1304,11 +1317,11 @@ func TestOSWriteFile(t *testing.T) {
 			"build bigger and better idiot-proof programs, and the Universe trying " +
 			"to produce bigger and better idiots. So far, the Universe is winning."
 
-		if err := sp.fsys.WriteFile(f.Name(), []byte(msg), 0644); err != nil {
+		if err := sp.fsys.WriteFile(sp.rel(f.Name()), []byte(msg), 0644); err != nil {
 			t.Fatalf("WriteFile %s: %v", f.Name(), err)
 		}
 
-		data, err := sp.fsys.ReadFile(f.Name())
+		data, err := sp.fsys.ReadFile(sp.rel(f.Name()))
 		if err != nil {
 			t.Fatalf("ReadFile %s: %v", f.Name(), err)
 		}
@@ -1365,7 +1378,7 @@ func ostCheckErrorPredicate(predName string, pred func(error) bool, err, target 
 func TestOSErrIsExist(t *testing.T) {
 	ostSpaces(t, func(t *testing.T, sp ostSpace) {
 		f := ostNewFileIn(t, sp, "_Go_ErrIsExist")
-		f2, err := sp.fsys.OpenFile(f.Name(), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
+		f2, err := sp.fsys.OpenFile(sp.rel(f.Name()), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
 		if err == nil {
 			f2.Close()
 			t.Fatal("Open should have failed")
@@ -1428,12 +1441,12 @@ func TestOSErrPathNUL(t *testing.T) {
 			t.Fatal("TempFile should have failed")
 		}
 		f = ostNewFileIn(t, sp, "_Go_ErrPathNUL")
-		f2, err := sp.fsys.OpenFile(f.Name(), os.O_RDWR, 0600)
+		f2, err := sp.fsys.OpenFile(sp.rel(f.Name()), os.O_RDWR, 0600)
 		if err != nil {
 			t.Fatalf("open ErrPathNUL: %s", err)
 		}
 		f2.Close()
-		f2, err = sp.fsys.OpenFile(f.Name()+"\x00", os.O_RDWR, 0600)
+		f2, err = sp.fsys.OpenFile(sp.rel(f.Name())+"\x00", os.O_RDWR, 0600)
 		if err == nil {
 			f2.Close()
 			t.Fatal("Open should have failed")
@@ -1649,7 +1662,7 @@ func TestOSCopyFile(t *testing.T) {
 		t.Run("DoesntTryInAppendMode", func(t *testing.T) {
 			dst, src, data := ostNewCopyFileTest(t, sp, ostCopyPairs[0], 42)
 
-			dst2, err := sp.fsys.OpenFile(dst.Name(), os.O_RDWR|os.O_APPEND, 0755)
+			dst2, err := sp.fsys.OpenFile(sp.rel(dst.Name()), os.O_RDWR|os.O_APPEND, 0755)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -2223,7 +2236,7 @@ func TestOSIssue60181(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		buf, err := sp.fsys.ReadFile(aa.Name())
+		buf, err := sp.fsys.ReadFile(sp.rel(aa.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}

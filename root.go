@@ -237,7 +237,9 @@ func (fsys *FS) CreateTemp(dir, pattern string) (*File, error) {
 		prefix = joinPath(dir, prefix)
 	}
 	return createTemp(prefix, suffix, func(name string) (*File, error) {
-		return fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
+		// Named inside the namespace (dir joined with the name made), so
+		// that the name goes straight to Rename or Remove.
+		return fsys.openFile(name, name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0600)
 	})
 }
 

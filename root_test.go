@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -107,4 +108,97 @@ func sameSignature(got, want reflect.Type, subst map[reflect.Type]reflect.Type) 
 		}
 	}
 	return true
+}
+
+// TestRootName is Go's os.TestRootName on an FS, plus the system namespace
+// and CreateTemp: a File the FS opens is named as os.Root names its Files
+// (the FS's Name joined with the name), errors of the open carry the name as
+// given, and CreateTemp's File is named inside the namespace.
+func TestRootName(t *testing.T) {
+	dir := t.TempDir()
+	root := shmfs.NewFS(dir)
+	defer root.Close()
+	if got, want := root.Name(), dir; got != want {
+		t.Errorf("root.Name() = %q, want %q", got, want)
+	}
+	f, err := root.Create("file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := f.Name(), filepath.Join(dir, "file"); got != want {
+		t.Errorf(`root.Create("file").Name() = %q, want %q`, got, want)
+	}
+	if err := root.Mkdir("dir", 0o777); err != nil {
+		t.Fatal(err)
+	}
+	subroot, err := root.OpenRoot("dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer subroot.Close()
+	if got, want := subroot.Name(), filepath.Join(dir, "dir"); got != want {
+		t.Errorf(`root.OpenRoot("dir").Name() = %q, want %q`, got, want)
+	}
+	g, err := subroot.Create("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	d, err := root.Open("dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	osr, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer osr.Close()
+	og, err := osr.Open("dir/g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer og.Close()
+	for _, c := range []struct{ got, want string }{
+		{g.Name(), filepath.Join(dir, "dir", "g")},
+		{d.(*shmfs.File).Name(), filepath.Join(dir, "dir")},
+		{mustOpen(t, root, "dir/g").Name(), og.Name()},
+	} {
+		if c.got != c.want {
+			t.Errorf("Name() = %q, want %q", c.got, c.want)
+		}
+	}
+	// A File's later errors carry its Name, as *os.File's do; the open's
+	// own, the name given.
+	g.Close()
+	var pe *fs.PathError
+	if _, err := g.Write([]byte("x")); !errors.As(err, &pe) || pe.Path != g.Name() {
+		t.Errorf("Write after Close = %v, want a *fs.PathError naming %q", err, g.Name())
+	}
+	if _, err := root.Open("missing"); !errors.As(err, &pe) || pe.Path != "missing" {
+		t.Errorf(`Open("missing") = %v, want a *fs.PathError naming "missing"`, err)
+	}
+	// CreateTemp names its File inside the namespace: Rename takes it.
+	tf, err := root.CreateTemp("dir", "t*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.Close()
+	if dirPart, _ := filepath.Split(tf.Name()); dirPart != "dir/" {
+		t.Errorf(`CreateTemp("dir", "t*").Name() = %q, want dir/t...`, tf.Name())
+	}
+	if err := root.Rename(tf.Name(), "published"); err != nil {
+		t.Errorf("Rename(CreateTemp's Name) = %v", err)
+	}
+}
+
+func mustOpen(t *testing.T, fsys *shmfs.FS, name string) *shmfs.File {
+	t.Helper()
+	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

@@ -200,7 +200,7 @@ func (fsys *FS) Open(name string) (fs.File, error) {
 	if !validPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	f, err := fsys.openFile(name, name, os.O_RDONLY, 0)
+	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -212,9 +212,15 @@ func (fsys *FS) Open(name string) (fs.File, error) {
 // other than 0o777) when flag has os.O_CREATE, as os.Root.OpenFile. A
 // directory opens as a *File that lists it (ReadDir), as package os's;
 // FIFOs, devices and sockets are refused without blocking. The descriptor
-// is close-on-exec. The File's Name is name.
+// is close-on-exec. The File's Name is the FS's Name joined with name, as
+// os.Root's Files are named (errors of the open itself carry name).
 func (fsys *FS) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
-	return fsys.openFile(name, name, flag, perm)
+	f, err := fsys.openFile(name, name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	f.name = joinPath(fsys.Name(), name)
+	return f, nil
 }
 
 // Create creates or truncates the named file, as os.Create: O_RDWR|O_CREATE|
