@@ -31,8 +31,11 @@ func (m *mapping) readAt(p []byte, off int64) (int, error) {
 // So the read then probes the last mapped page of the known size, the same
 // page for every read (it stays in the caches and the TLB): if it is still
 // there, the object reaches past every read that ends before it. A read
-// that ends in that page asks fstat. (On a sparse tmpfs object the probe
-// gives that page a page, once, as a read of it would.)
+// that ends in that page asks fstat, unless its last byte is not zero: the
+// kernel zeroes the tail of the page a shrink cuts (so that a later growth
+// reads zeros), so a byte there that is not zero is inside the object.
+// (On a sparse tmpfs object the probe gives that page a page, once, as a
+// read of it would.)
 func (m *mapping) readMapped(p []byte, off int64) bool {
 	r := m.cur.Load()
 	if r == nil {
@@ -60,11 +63,21 @@ func (m *mapping) readMapped(p []byte, off int64) bool {
 	case storeFaulted:
 		return false
 	case storeCopied:
+		if probe == nil && p[len(p)-1] != 0 {
+			break // ends in the last page, on a byte no shrink left there
+		}
 		if ok, err := m.sizeReaches(end); !ok || err != nil {
 			return false
 		}
 	}
 	return true
+}
+
+// lastByteSet reports whether the byte before end in r is there and not
+// zero: then no shrink cut the object below end (see readMapped).
+func lastByteSet(r *region, end int64) bool {
+	var b [1]byte
+	return guardedCopy(b[:], r.data[end-1:end]) && b[0] != 0
 }
 
 // sizeReaches asks fstat whether the object reaches end, and keeps the

@@ -97,12 +97,13 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 	// A peer may have shrunk the object into a page r maps, which then
 	// reads as zeros without a fault (see readMapped): runView first
 	// probes the last page of the known size, and where end is in that
-	// page, or the probe faults, fstat says whether fn may run.
+	// page (and the byte before it is zero, or gone), or the probe
+	// faults, fstat says whether fn may run.
 	var probe *byte
 	if m.kind == kindShared && mode&viewChecked == 0 {
 		if last := (min(size, int64(len(r.data))) - 1) &^ (pageSize - 1); end <= last {
 			probe = &r.data[last]
-		} else {
+		} else if n == 0 || !lastByteSet(r, end) {
 			err = errProbeFaulted
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/shmfs/shmfs"
+	"golang.org/x/sys/unix"
 )
 
 // Regression tests for what review 10 (acceptance tests against the
@@ -48,6 +49,7 @@ func TestReadAfterShrinkIntoLastPage(t *testing.T) {
 		}
 		reads := []struct{ off, n int64 }{
 			{0, newSize + 1}, {0, 8192}, {newSize - 1, 2}, {newSize, 1}, {0, size}, {newSize &^ 4095, 4096},
+			{0, newSize}, {newSize - 1, 1}, // end on the last byte left ('a': no fstat needed)
 		}
 		for _, rd := range reads {
 			got, want := make([]byte, rd.n), make([]byte, rd.n)
@@ -130,6 +132,44 @@ func TestFirstCallAfterShrinkIntoLastPage(t *testing.T) {
 				t.Errorf("%s after a shrink to %d: %v", name, newSize, err)
 			}
 			f.Close()
+		}
+	}
+}
+
+// TestShrinkZeroesCutPage checks what reads and views of the last page
+// rely on (readMapped): a shrink into a page leaves that page mapped, with
+// zeros from the new end to the end of the page, in a mapping made before
+// the shrink: on tmpfs (/dev/shm) and on the disk file system the tests'
+// temporary directory is on.
+func TestShrinkZeroesCutPage(t *testing.T) {
+	for _, dir := range []string{"/dev/shm", t.TempDir()} {
+		f, err := os.CreateTemp(dir, "shmfstest-zero-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		const size = 3 << 12
+		if _, err := f.Write(bytes.Repeat([]byte{0xff}, size)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Munmap(m)
+		const newSize = 4096 + 100
+		if err := f.Truncate(newSize); err != nil {
+			t.Fatal(err)
+		}
+		if m[newSize-1] != 0xff {
+			t.Errorf("%s: the last byte left reads %#x", dir, m[newSize-1])
+		}
+		for i, b := range m[newSize:8192] {
+			if b != 0 {
+				t.Errorf("%s: byte %d of the cut page is %#x after the shrink, not zero", dir, newSize+i, b)
+				break
+			}
 		}
 	}
 }
