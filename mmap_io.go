@@ -63,8 +63,11 @@ func (m *mapping) readMapped(p []byte, off int64) bool {
 	case storeFaulted:
 		return false
 	case storeCopied:
-		if probe == nil && p[len(p)-1] != 0 {
-			break // ends in the last page, on a byte no shrink left there
+		if probe == nil && lastByteSet(r, end) {
+			// Ends in the last page, on a byte no shrink left there.
+			// (Read from r again, not from p, which would then have to
+			// outlive the copy's call: a cost on every read.)
+			break
 		}
 		if ok, err := m.sizeReaches(end); !ok || err != nil {
 			return false
