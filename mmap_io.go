@@ -63,10 +63,11 @@ func (m *mapping) readMapped(p []byte, off int64) bool {
 	case storeFaulted:
 		return false
 	case storeCopied:
-		if probe == nil && lastByteSet(r, end) {
-			// Ends in the last page, on a byte no shrink left there.
-			// (Read from r again, not from p, which would then have to
-			// outlive the copy's call: a cost on every read.)
+		if m.lastByteSet(end) {
+			// The read ends on a byte no shrink left there (past a
+			// probe that faulted, too: its page is there). Read back
+			// from the mapping rather than from p, which would then
+			// have to outlive the copy's call: a cost on every read.
 			break
 		}
 		if ok, err := m.sizeReaches(end); !ok || err != nil {
@@ -76,11 +77,17 @@ func (m *mapping) readMapped(p []byte, off int64) bool {
 	return true
 }
 
-// lastByteSet reports whether the byte before end in r is there and not
-// zero: then no shrink cut the object below end (see readMapped).
-func lastByteSet(r *region, end int64) bool {
+// lastByteSet reports whether the byte before end is mapped, there and
+// not zero: then no shrink cut the object below end (see readMapped).
+func (m *mapping) lastByteSet(end int64) bool {
+	r := m.cur.Load()
+	if r == nil || end < 1 || end > int64(len(r.data)) {
+		return false
+	}
 	var b [1]byte
-	return guardedCopy(b[:], r.data[end-1:end]) && b[0] != 0
+	ok := guardedCopy(b[:], r.data[end-1:end])
+	runtime.KeepAlive(r)
+	return ok && b[0] != 0
 }
 
 // sizeReaches asks fstat whether the object reaches end, and keeps the

@@ -103,7 +103,7 @@ func (m *mapping) view(off int64, n int, mode viewMode, fn func([]byte) error) (
 	if m.kind == kindShared && mode&viewChecked == 0 {
 		if last := (min(size, int64(len(r.data))) - 1) &^ (pageSize - 1); end <= last {
 			probe = &r.data[last]
-		} else if n == 0 || !lastByteSet(r, end) {
+		} else if !m.lastByteSet(end) {
 			err = errProbeFaulted
 		}
 	}
