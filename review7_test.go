@@ -197,22 +197,7 @@ func TestStreamSocketRefusals(t *testing.T) {
 					if c.closed {
 						f.Close()
 					}
-					addr := "127.0.0.1:0"
-					if network == "unix" {
-						addr = filepath.Join(dir, "sock")
-					}
-					l, err := net.Listen(network, addr)
-					if err != nil {
-						t.Fatal(err)
-					}
-					accepted := make(chan net.Conn, 1)
-					go func() { c, _ := l.Accept(); accepted <- c }()
-					a, err := net.Dial(network, l.Addr().String())
-					if err != nil {
-						t.Fatal(err)
-					}
-					b := <-accepted
-					l.Close()
+					a, b := socketPair(t, network)
 					var n int64
 					var left []byte
 					if c.writeTo {
@@ -392,22 +377,7 @@ func TestStreamSocketReadErrors(t *testing.T) {
 						defer of.Close()
 						f = of
 					}
-					addr := "127.0.0.1:0"
-					if network == "unix" {
-						addr = filepath.Join(dir, "sock")
-					}
-					l, err := net.Listen(network, addr)
-					if err != nil {
-						t.Fatal(err)
-					}
-					accepted := make(chan net.Conn, 1)
-					go func() { c, _ := l.Accept(); accepted <- c }()
-					a, err := net.Dial(network, l.Addr().String())
-					if err != nil {
-						t.Fatal(err)
-					}
-					b := <-accepted
-					l.Close()
+					a, b := socketPair(t, network)
 					defer b.Close()
 					switch what {
 					case "closed":
@@ -464,22 +434,7 @@ func TestStreamSocketWriteErrors(t *testing.T) {
 						defer of.Close()
 						f = of
 					}
-					addr := "127.0.0.1:0"
-					if network == "unix" {
-						addr = filepath.Join(dir, "sock")
-					}
-					l, err := net.Listen(network, addr)
-					if err != nil {
-						t.Fatal(err)
-					}
-					accepted := make(chan net.Conn, 1)
-					go func() { c, _ := l.Accept(); accepted <- c }()
-					a, err := net.Dial(network, l.Addr().String())
-					if err != nil {
-						t.Fatal(err)
-					}
-					b := <-accepted
-					l.Close()
+					a, b := socketPair(t, network)
 					defer b.Close()
 					defer a.Close()
 					if what == "shutdown" {
