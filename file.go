@@ -286,11 +286,15 @@ type fileReader struct{ f *File }
 func (r fileReader) Read(b []byte) (int, error) { return r.f.Read(b) }
 
 // osFileSource is the *os.File that isOSFileSource found in r.
-func osFileSource(r io.Reader) *os.File {
+func osFileSource(r io.Reader) *os.File { return limitedSource(r).(*os.File) }
+
+// limitedSource is the reader an io.LimitedReader reads from, or r: what
+// *os.File's ReadFrom looks at to choose copy_file_range or splice.
+func limitedSource(r io.Reader) io.Reader {
 	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
+		return lr.R
 	}
-	return r.(*os.File)
+	return r
 }
 
 // copyEnd is one end of a copy_file_range(2), as the kernel checks it.
@@ -647,10 +651,7 @@ func (f *File) spliceRefused(r io.Reader) (int64, error) {
 // isStreamSource reports whether *os.File's ReadFrom would splice from r: a
 // TCP or Unix stream socket, or an io.LimitedReader around one.
 func isStreamSource(r io.Reader) bool {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
-	}
-	switch c := r.(type) {
+	switch c := limitedSource(r).(type) {
 	case *net.TCPConn:
 		return c != nil
 	case *net.UnixConn:
@@ -669,10 +670,7 @@ func isStreamSource(r io.Reader) bool {
 // which writes only the bytes it returns (a Go reader may use all of its
 // buffer as scratch space, which in place would be the object's bytes).
 func isKernelReader(r io.Reader) bool {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
-	}
-	switch r := r.(type) {
+	switch r := limitedSource(r).(type) {
 	case *os.File:
 		return r != nil
 	case *net.TCPConn:
